@@ -1,0 +1,71 @@
+package dev.kindling.tensor;
+
+/**
+ * The kernels of one device type. {@link NDArray} checks every argument (shapes, dtypes, devices,
+ * index ranges) and resolves broadcasting and promotion before calling in, so a backend only
+ * computes: its inputs are already the right dtype and, unless stated, the output's shape (inputs
+ * may be broadcast views with zero strides). Outputs are freshly allocated unless named in-place.
+ * Register an implementation with {@link java.util.ServiceLoader}.
+ */
+public interface Backend {
+    boolean supports(Device device);
+
+    /** Zero-filled storage for {@code size} elements. */
+    Storage allocate(Device device, DType dtype, int size);
+
+    /** Storage holding a copy of a Java array (float[], double[], int[], long[] or boolean[]). */
+    Storage fromArray(Device device, Object javaArray);
+
+    /** The elements of a view in row-major order, as a new Java array of its dtype's Java type. */
+    Object toArray(NDArray x);
+
+    /** dst[...] = src[...], converting dtype; src may be a broadcast view. */
+    void copy(NDArray src, NDArray dst);
+
+    void fill(NDArray dst, double value);
+
+    /** out = op(x); out may be x itself (in-place). */
+    void unary(UnaryOp op, NDArray x, NDArray out);
+
+    /** out = op(a, b); a and b share a dtype; out has that dtype, or BOOL for comparisons and logical ops. */
+    void binary(BinaryOp op, NDArray a, NDArray b, NDArray out);
+
+    /** out = op(a, s), or op(s, a) when {@code scalarFirst}. */
+    void binaryScalar(BinaryOp op, NDArray a, double s, boolean scalarFirst, NDArray out);
+
+    /** out = cond ? a : b; cond is BOOL, a and b have out's dtype. */
+    void where(NDArray cond, NDArray a, NDArray b, NDArray out);
+
+    /** out = min(max(x, lo), hi); NaN bounds mean "no bound". */
+    void clamp(NDArray x, double lo, double hi, NDArray out);
+
+    /** Reduces x over the dims flagged in {@code reduced}; out has x's rank with size 1 there. */
+    void reduce(ReduceOp op, NDArray x, boolean[] reduced, NDArray out);
+
+    /** Max or min over one dim, with the index of the first extreme element; outputs in keepdim form. */
+    void argReduce(boolean max, NDArray x, int dim, NDArray values, NDArray indices);
+
+    /** Batched matrix product: a [B, M, K] @ b [B, K, N] into a contiguous out [B, M, N]; batch strides may be 0. */
+    void matmul(NDArray a, NDArray b, NDArray out);
+
+    /** out[..., i, ...] = x[..., index[i], ...] along dim; index is INT64 1-D. */
+    void indexSelect(NDArray x, int dim, NDArray index, NDArray out);
+
+    /** out[i][j][k] = x[i][index[i][j][k]][k] for dim 1 (torch.gather); index INT64 with out's shape. */
+    void gather(NDArray x, int dim, NDArray index, NDArray out);
+
+    /** In place: target[i][index[i][j][k]][k] = (or +=) src[i][j][k] for dim 1; index and src share a shape. */
+    void scatter(NDArray target, int dim, NDArray index, NDArray src, boolean accumulate);
+
+    /** In place: target[i, ...] += src[j, ...] for each j with index[j] = i along dim (index_add_). */
+    void indexAdd(NDArray target, int dim, NDArray index, NDArray src);
+
+    /** The elements of x where mask (a view of x's shape) is true, as a 1-D array. */
+    NDArray maskedSelect(NDArray x, NDArray mask);
+
+    /** Unfolds [N, C, H, W] into columns [N, C*kh*kw, oh*ow] (zero padding). */
+    void im2col(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out);
+
+    /** The adjoint of {@link #im2col}: sums columns [N, C*kh*kw, oh*ow] back into out [N, C, H, W] (zeroed first). */
+    void col2im(NDArray cols, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out);
+}
