@@ -16,12 +16,14 @@ public final class NDArray {
     private final int[] shape;
     private final int[] strides;
     private final int offset;
+    private final boolean contiguous;
 
     public NDArray(Storage storage, int[] shape, int[] strides, int offset) {
         this.storage = storage;
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
+        this.contiguous = computeContiguous(shape, strides);
     }
 
     // ------------------------------------------------------------------ creation
@@ -89,8 +91,9 @@ public final class NDArray {
         if (steps < 0) throw new IllegalArgumentException("linspace: steps must be non-negative, got " + steps);
         double[] v = new double[steps];
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
-        // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
-        int half = steps / 2;
+        // Fill from both ends, as PyTorch does, so the last value is exactly `end`; a single step is
+        // `start` (PyTorch special-cases it), which the back half's formula would turn into `end`.
+        int half = steps == 1 ? 1 : steps / 2;
         for (int i = 0; i < steps; i++) v[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
         return of(v, steps).to(dtype);
     }
@@ -107,7 +110,10 @@ public final class NDArray {
         requireFloat("rand", dtype);
         int[] s = Shapes.checkedShape("rand", shape);
         double[] v = new double[(int) Shapes.numel(s)];
-        for (int i = 0; i < v.length; i++) v[i] = g.nextDouble();
+        // Doubles within 2^-25 of 1 round to 1.0f; capping them at the largest float below 1 keeps
+        // float32 samples in [0, 1) without changing any other draw.
+        double top = dtype == DType.FLOAT32 ? Math.nextDown(1.0f) : 1.0;
+        for (int i = 0; i < v.length; i++) v[i] = Math.min(g.nextDouble(), top);
         return of(v, s).to(dtype);
     }
 
@@ -170,8 +176,18 @@ public final class NDArray {
 
     public Backend backend() { return Backends.of(storage.device()); }
 
-    /** Row-major contiguous (offset may be non-zero). */
-    public boolean isContiguous() {
+    /** The shape array itself, for kernels on hot paths: callers must not modify it. */
+    public int[] shapeRef() { return shape; }
+
+    /** The strides array itself, for kernels on hot paths: callers must not modify it. */
+    public int[] stridesRef() { return strides; }
+
+    /** Row-major contiguous (offset may be non-zero). An empty array is contiguous, as in PyTorch. */
+    public boolean isContiguous() { return contiguous; }
+
+    private static boolean computeContiguous(int[] shape, int[] strides) {
+        // Without this, a fresh [4, 0] array (strides [1, 1]) would call itself non-contiguous.
+        if (Shapes.numel(shape) == 0) return true;
         int expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] == 1) continue;
@@ -507,6 +523,12 @@ public final class NDArray {
 
     public NDArray binary(BinaryOp op, NDArray other) {
         checkDevice(op.opName(), other);
+        if (op.kind() == BinaryOp.Kind.ARITHMETIC && other.dtype() == dtype() && Arrays.equals(shape, other.shape)) {
+            // The common case, kept lean because tiny-tensor code pays this per op: no broadcast, no cast.
+            NDArray out = zeros(dtype(), device(), shape);
+            backend().binary(op, this, other, out);
+            return out;
+        }
         int[] outShape = Shapes.broadcast(op.opName(), shape, other.shape);
         DType ct = computeType(op, resultType(this, other));
         NDArray a = to(ct).expand(outShape), b = other.to(ct).expand(outShape);
@@ -578,8 +600,12 @@ public final class NDArray {
         return this;
     }
 
+    /**
+     * PyTorch's can_cast: an in-place result may narrow within its category (float64 into float32) but
+     * never move down a category (float into int, int into bool).
+     */
     private void checkInPlaceType(String op, DType result) {
-        if (result != dtype() && DType.promote(result, dtype()) != dtype()) {
+        if (result.category().ordinal() > dtype().category().ordinal()) {
             throw new IllegalArgumentException(op + ": result type " + result + " cannot be stored in place in a "
                     + dtype() + " tensor (cast with to(" + result + ") first)");
         }
@@ -1093,6 +1119,8 @@ public final class NDArray {
     public List<NDArray> chunk(int chunks, int dim) {
         if (chunks <= 0) throw new IllegalArgumentException("chunk: chunks must be positive, got " + chunks);
         int d = Shapes.dim("chunk", dim, shape.length);
+        // An empty dim splits into `chunks` empty pieces, as torch.chunk does, not into one.
+        if (shape[d] == 0) return split(new int[chunks], d);
         int size = Math.max(1, (shape[d] + chunks - 1) / chunks);
         return split(size, d);
     }

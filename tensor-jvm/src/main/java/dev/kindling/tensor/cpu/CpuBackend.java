@@ -145,6 +145,20 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void binary(BinaryOp op, NDArray a, NDArray b, NDArray out) {
+        if (a.dtype() == DType.FLOAT32 && out.dtype() == DType.FLOAT32 && FloatKernels.hasBinary(op)
+                && a.isContiguous() && b.isContiguous() && out.isContiguous()
+                && java.util.Arrays.equals(a.shapeRef(), out.shapeRef()) && java.util.Arrays.equals(b.shapeRef(), out.shapeRef())) {
+            float[] ad = (float[]) data(a), bd = (float[]) data(b), od = (float[]) data(out);
+            int ao = a.offset(), bo = b.offset(), oo = out.offset();
+            long n = out.numel();
+            if (n < Parallel.GRAIN) {
+                FloatKernels.binary(op, ad, ao, 1, bd, bo, 1, od, oo, 1, (int) n);
+            } else {
+                Parallel.forRange(n, 1, (from, to) -> FloatKernels.binary(op, ad, ao + (int) from, 1, bd, bo + (int) from, 1,
+                        od, oo + (int) from, 1, (int) (to - from)));
+            }
+            return;
+        }
         Strided it = Strided.of(out, a, b);
         int so = it.innerStride(0), sa = it.innerStride(1), sb = it.innerStride(2);
         if (a.dtype() == DType.FLOAT32 && out.dtype() == DType.FLOAT32 && FloatKernels.hasBinary(op)) {

@@ -7,8 +7,7 @@ package dev.kindling.tensor.cpu;
  * <p>exp is Cephes' expf: x = k ln2 + r with |r| &lt;= ln2/2, exp(r) by a degree-6 polynomial, and 2^k
  * put straight into the exponent bits; relative error below 2e-7 wherever the result is a normal float. The work is cut into
  * several short loops over a block because C2 only vectorises loops it unrolls, and it does not unroll
- * one with a body this long. Scratch values live in an int[] so C2 can tell they never alias the
- * float arrays; every float access in a loop uses the same index for the same reason.
+ * one with a body this long.
  */
 final class FastMath {
     private static final int BLOCK = 1024;
@@ -21,44 +20,59 @@ final class FastMath {
     /** Beyond these exp(x) is infinity or zero in float. */
     private static final float MAX_X = 89f;
     private static final float MIN_X = -104f;
-    private static final ThreadLocal<int[]> SCRATCH = ThreadLocal.withInitial(() -> new int[BLOCK]);
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private FastMath() {}
 
-    /** o[i] = exp(x[i]) for i in [from, to). */
+    /** o[i] = exp(x[i]) for i in [from, to); x and o may be the same array. */
     static void exp(float[] x, float[] o, int from, int to) {
-        int[] k = SCRATCH.get();
+        Scratch s = SCRATCH.get();
         for (int base = from; base < to; base += BLOCK) {
-            int end = Math.min(base + BLOCK, to);
-            expBlock(x, o, base, end, k);
+            int m = Math.min(BLOCK, to - base);
+            // The block is copied into scratch arrays indexed from 0: C2 (JDK 17) only vectorises loops
+            // whose arrays share one index expression, and the copies run at memcpy speed.
+            System.arraycopy(x, base, s.v, 0, m);
+            expBlock(s.v, s.t, m);
+            System.arraycopy(s.v, 0, o, base, m);
         }
     }
 
-    private static void expBlock(float[] x, float[] o, int from, int to, int[] k) {
+    private static void expBlock(float[] v, float[] t, int m) {
         // Clamping keeps k in [-150, 128]; NaN survives Math.min/max and the polynomial.
-        for (int i = from; i < to; i++) {
-            k[i - from] = Float.floatToRawIntBits(Math.min(Math.max(x[i], MIN_X), MAX_X) * LOG2E + ROUND) - ROUND_BITS;
+        for (int j = 0; j < m; j++) {
+            v[j] = Math.min(Math.max(v[j], MIN_X), MAX_X);
         }
-        for (int i = from; i < to; i++) {
-            float n = k[i - from];
-            o[i] = Math.min(Math.max(x[i], MIN_X), MAX_X) - n * LN2_HI - n * LN2_LO;
+        // k = round(x / ln2), held as ROUND + k so its low mantissa bits are k itself.
+        for (int j = 0; j < m; j++) {
+            t[j] = v[j] * LOG2E + ROUND;
         }
-        for (int i = from; i < to; i++) {
-            float r = o[i];
+        for (int j = 0; j < m; j++) {
+            float n = t[j] - ROUND;
+            v[j] = v[j] - n * LN2_HI - n * LN2_LO;
+        }
+        for (int j = 0; j < m; j++) {
+            float r = v[j];
             float p = 1.9875691500E-4f;
             p = p * r + 1.3981999507E-3f;
             p = p * r + 8.3334519073E-3f;
             p = p * r + 4.1665795894E-2f;
             p = p * r + 1.6666665459E-1f;
             p = p * r + 5.0000001201E-1f;
-            o[i] = p * r * r + r + 1f;
+            v[j] = p * r * r + r + 1f;
         }
         // 2^k as two factors 2^floor(k/2) * 2^ceil(k/2), each a normal float, so results overflow to
-        // infinity and underflow through subnormals to zero just where exp itself does.
-        for (int i = from; i < to; i++) {
-            int ki = k[i - from], half = ki >> 1;
-            o[i] = o[i] * Float.intBitsToFloat((half + 127) << 23) * Float.intBitsToFloat((ki - half + 127) << 23);
+        // infinity and underflow through subnormals to zero just where exp itself does. This is the
+        // only loop with float/int reinterpretation, which JDK 17's C2 does not vectorise.
+        for (int j = 0; j < m; j++) {
+            int k = Float.floatToRawIntBits(t[j]) - ROUND_BITS, half = k >> 1;
+            v[j] = v[j] * Float.intBitsToFloat((half + 127) << 23) * Float.intBitsToFloat((k - half + 127) << 23);
         }
+    }
+
+    /** Per-thread block buffers. */
+    private static final class Scratch {
+        final float[] v = new float[BLOCK];
+        final float[] t = new float[BLOCK];
     }
 
     /** o[i] = 1 / (1 + exp(-x[i])). */

@@ -29,11 +29,11 @@ final class Strided {
     }
 
     static Strided of(NDArray... xs) {
-        int[] shape = xs[0].shape();
+        int[] shape = xs[0].shapeRef();
         int[][] st = new int[xs.length][];
         int[] off = new int[xs.length];
         for (int k = 0; k < xs.length; k++) {
-            st[k] = xs[k].strides();
+            st[k] = xs[k].stridesRef();
             off[k] = xs[k].offset();
         }
         return coalesce(shape, st, off);
@@ -84,6 +84,8 @@ final class Strided {
 
     /** Calls row for each run covering elements [from, to) of the row-major order. */
     void forEach(long from, long to, Row row) {
+        // An empty range must not touch the index arithmetic: an empty array has a 0 in its shape.
+        if (from >= to) return;
         int r = shape.length, k = offsets.length;
         int inner = shape[r - 1];
         int[] idx = new int[r];

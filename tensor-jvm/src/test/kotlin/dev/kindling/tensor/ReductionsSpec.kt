@@ -1,0 +1,205 @@
+package dev.kindling.tensor
+
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.assertions.withClue
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.doubles.plusOrMinus
+import io.kotest.matchers.doubles.shouldBeLessThan
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.property.checkAll
+import kotlin.math.abs
+import kotlin.math.exp
+import kotlin.math.ln
+import kotlin.math.pow
+
+class ReductionsSpec : FunSpec({
+    /** A random array (any layout) and a random set of its dims, sometimes none (meaning all). */
+    fun reduceCase(dtype: DType, lo: Double = -3.0, hi: Double = 3.0, allowZero: Boolean = true) = gen {
+        val s = sample(shape(allowZero = allowZero), dtype, lo = lo, hi = hi)
+        val r = s.x.dim()
+        val dims = (0 until r).filter { nextBoolean() }.map { if (nextBoolean()) it - r else it }.shuffled(this).toIntArray()
+        ReduceCase(s, if (dims.isEmpty() && nextBoolean()) null else dims, nextBoolean())
+    }
+
+    fun tol(dtype: DType) = if (dtype == DType.FLOAT32) 1e-6 else 1e-12
+
+    val naive = mapOf<ReduceOp, (DoubleArray) -> Double>(
+        ReduceOp.SUM to { v -> v.sum() },
+        ReduceOp.MEAN to { v -> v.sum() / v.size },
+        ReduceOp.PROD to { v -> v.fold(1.0) { a, b -> a * b } },
+        ReduceOp.MAX to { v -> if (v.any { it.isNaN() }) Double.NaN else v.max() },
+        ReduceOp.MIN to { v -> if (v.any { it.isNaN() }) Double.NaN else v.min() },
+    )
+
+    for (dtype in FLOATS) {
+        for ((op, f) in naive) {
+            test("${op.opName()} over any set of dims, keepdim or not, matches the reference ($dtype)") {
+                val extreme = op == ReduceOp.MAX || op == ReduceOp.MIN
+                // Products stay near 1 so they neither overflow nor vanish.
+                val case = if (op == ReduceOp.PROD) reduceCase(dtype, 0.5, 1.5) else reduceCase(dtype, allowZero = !extreme)
+                checkAll(props(80), case) { (s, dims, keepdim) ->
+                    s.x.reduce(op, dims, keepdim).shouldMatch(s.ref.reduce(dims, keepdim, f), rtol = tol(dtype), atol = tol(dtype),
+                            what = "$s.${op.opName()}(${dims?.str()}, keepdim=$keepdim)")
+                }
+            }
+        }
+    }
+
+    test("sum, mean and prod over an empty dim give 0, NaN and 1") {
+        for (dtype in FLOATS) {
+            val x = NDArray.zeros(dtype, 3, 0)
+            x.reduce(ReduceOp.SUM, intArrayOf(1), false).shouldMatch(Ref(intArrayOf(3), DoubleArray(3)))
+            x.reduce(ReduceOp.MEAN, intArrayOf(1), false).shouldMatch(Ref(intArrayOf(3), DoubleArray(3) { Double.NaN }))
+            x.reduce(ReduceOp.PROD, intArrayOf(1), true).shouldMatch(Ref(intArrayOf(3, 1), DoubleArray(3) { 1.0 }))
+            x.t().reduce(ReduceOp.SUM, intArrayOf(0), false).shouldMatch(Ref(intArrayOf(3), DoubleArray(3)))
+        }
+    }
+
+    test("max and min over an empty dim fail, naming the op and the dim") {
+        val e = shouldThrow<IllegalArgumentException> { NDArray.zeros(DType.FLOAT32, 2, 0).reduce(ReduceOp.MAX, intArrayOf(1), false) }
+        e.message shouldContain "max"
+        e.message shouldContain "empty dim 1"
+    }
+
+    test("sums of int32 and bool arrays are int64, as in PyTorch") {
+        val i = NDArray.of(intArrayOf(1, 2, 3), 3).sum()
+        i.dtype() shouldBe DType.INT64
+        i.item() shouldBe 6.0
+        val b = NDArray.of(booleanArrayOf(true, false, true), 3).sum()
+        b.dtype() shouldBe DType.INT64
+        b.item() shouldBe 2.0
+    }
+
+    test("max and min of integers match the reference, exactly") {
+        checkAll(props(40), reduceCase(DType.INT64, -50.0, 50.0, allowZero = false)) { (s, dims, keepdim) ->
+            s.x.reduce(ReduceOp.MAX, dims, keepdim).shouldMatch(s.ref.reduce(dims, keepdim, naive.getValue(ReduceOp.MAX)))
+            s.x.reduce(ReduceOp.MIN, dims, keepdim).shouldMatch(s.ref.reduce(dims, keepdim, naive.getValue(ReduceOp.MIN)))
+        }
+    }
+
+    test("a float32 sum of a million elements is accurate to 1e-6, whatever the layout") {
+        val g = Generator(7)
+        val x = NDArray.rand(g, DType.FLOAT32, 1000, 1000)
+        val exact = x.toDoubleArray().sum()
+        for ((name, v) in listOf("dense" to x, "transposed" to x.t(), "reshaped" to x.reshape(1_000_000))) {
+            withClue("$name sum") { abs(v.sum().item() - exact) / exact shouldBeLessThan 1e-6 }
+        }
+        // Row and column sums of the same data.
+        val rows = x.sum(1, false).toDoubleArray()
+        val cols = x.sum(0, false).toDoubleArray()
+        rows.sum() shouldBe (exact plusOrMinus exact * 1e-6)
+        cols.sum() shouldBe (exact plusOrMinus exact * 1e-6)
+        x.mean().item() shouldBe ((exact / 1e6) plusOrMinus exact / 1e6 * 1e-6)
+    }
+
+    test("maxMin gives the values and the first index of the extreme, on any layout") {
+        // Values drawn from {0, 1, 2} make ties common.
+        checkAll(props(80), gen {
+            val s = sample(shape(minRank = 1, allowZero = false), if (nextBoolean()) DType.FLOAT32 else DType.INT64, lo = 0.0, hi = 2.0)
+            val d = nextInt(-s.x.dim(), s.x.dim())
+            Triple(s, d, nextBoolean())
+        }) { (s, d, keepdim) ->
+            for (max in listOf(true, false)) {
+                val (values, indices) = s.x.maxMin(max, d, keepdim)
+                val (rv, ri) = s.ref.argReduce(max, d, keepdim)
+                indices.dtype() shouldBe DType.INT64
+                values.shouldMatch(rv, what = "$s.maxMin($max, $d, $keepdim) values")
+                indices.shouldMatch(ri, what = "$s.maxMin($max, $d, $keepdim) indices")
+            }
+        }
+    }
+
+    test("maxMin picks the first NaN, as torch.max does") {
+        val (v, i) = NDArray.of(floatArrayOf(1f, Float.NaN, 3f, Float.NaN), 4).maxMin(true, 0, false)
+        v.item().isNaN() shouldBe true
+        i.item() shouldBe 1.0
+    }
+
+    test("argmax and argmin index the flattened array, first of ties") {
+        checkAll(props(40), gen { sample(shape(minRank = 1, allowZero = false), DType.FLOAT32, lo = 0.0, hi = 2.0) }) { s ->
+            val flat = s.ref.reshape(s.ref.numel)
+            s.x.argmax().shouldMatch(flat.argReduce(true, 0, false).second, what = "$s.argmax()")
+            s.x.argmin().shouldMatch(flat.argReduce(false, 0, false).second, what = "$s.argmin()")
+        }
+    }
+
+    test("var with correction 0 and 1 matches the two-pass reference") {
+        checkAll(props(60), reduceCase(DType.FLOAT64)) { (s, dims, keepdim) ->
+            for (correction in 0..1) {
+                val expected = s.ref.reduce(dims, keepdim) { v ->
+                    val m = v.average()
+                    v.sumOf { (it - m) * (it - m) } / maxOf(v.size - correction, 0)
+                }
+                s.x.`var`(dims, correction, keepdim).shouldMatch(expected, rtol = 1e-12, atol = 1e-12,
+                        what = "$s.var(${dims?.str()}, $correction, $keepdim)")
+            }
+        }
+    }
+
+    test("var with correction 1 of a single element is NaN") {
+        NDArray.of(doubleArrayOf(2.0), 1).`var`(null, 1, false).item().isNaN() shouldBe true
+    }
+
+    test("logsumexp matches the shifted reference") {
+        checkAll(props(60), reduceCase(DType.FLOAT64, -30.0, 30.0, allowZero = false)) { (s, dims, keepdim) ->
+            val expected = s.ref.reduce(dims, keepdim) { v ->
+                val m = v.max()
+                m + ln(v.sumOf { exp(it - m) })
+            }
+            s.x.logsumexp(dims, keepdim).shouldMatch(expected, rtol = 1e-12, atol = 1e-12, what = "$s.logsumexp(${dims?.str()})")
+        }
+    }
+
+    test("logsumexp of large values does not overflow, and of -inf rows is -inf") {
+        for (dtype in FLOATS) {
+            val x = NDArray.of(doubleArrayOf(1000.0, 1000.0, -1000.0, 999.0), 2, 2).to(dtype)
+            val r = x.logsumexp(intArrayOf(1), false).toDoubleArray()
+            r[0] shouldBe (1000.0 + ln(2.0) plusOrMinus 1e-4)
+            r[1] shouldBe (999.0 plusOrMinus 1e-4)
+            val inf = NDArray.full(Double.NEGATIVE_INFINITY, dtype, 2, 3).logsumexp(intArrayOf(1), false).toDoubleArray()
+            inf.toList() shouldBe listOf(Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY)
+        }
+    }
+
+    for (p in listOf(1.0, 2.0, Double.POSITIVE_INFINITY, 3.0)) {
+        test("norm with p=$p matches the reference") {
+            checkAll(props(40), reduceCase(DType.FLOAT64, allowZero = p != Double.POSITIVE_INFINITY)) { (s, dims, keepdim) ->
+                val expected = s.ref.reduce(dims, keepdim) { v ->
+                    if (p.isInfinite()) v.maxOf { abs(it) } else v.sumOf { abs(it).pow(p) }.pow(1 / p)
+                }
+                s.x.norm(p, dims, keepdim).shouldMatch(expected, rtol = 1e-12, atol = 1e-12, what = "$s.norm($p, ${dims?.str()})")
+            }
+        }
+    }
+
+    test("softmax along any dim sums to 1 and matches the reference") {
+        checkAll(props(60), gen {
+            val s = sample(shape(minRank = 1, allowZero = false), if (nextBoolean()) DType.FLOAT32 else DType.FLOAT64, lo = -10.0, hi = 10.0)
+            s to nextInt(-s.x.dim(), s.x.dim())
+        }) { (s, d) ->
+            val tol = tol(s.x.dtype()) * 4
+            val y = s.x.softmax(d)
+            val expected = s.ref.zip(s.ref.reduce(intArrayOf(d), true) { v -> v.max() }) { a, m -> a - m }.map { exp(it) }
+                .let { e -> e.zip(e.reduce(intArrayOf(d), true) { it.sum() }) { a, b -> a / b } }
+            y.shouldMatch(expected, rtol = tol, atol = tol, what = "$s.softmax($d)")
+            y.reduce(ReduceOp.SUM, intArrayOf(d), false).shouldMatch(s.ref.reduce(intArrayOf(d), false) { 1.0 }, atol = tol * 10)
+            val lse = s.ref.reduce(intArrayOf(d), true) { v -> val m = v.max(); m + ln(v.sumOf { exp(it - m) }) }
+            s.x.logSoftmax(d).shouldMatch(s.ref.zip(lse) { a, l -> a - l }, rtol = tol, atol = tol * 10, what = "$s.logSoftmax($d)")
+        }
+    }
+
+    test("softmax of huge logits is still a distribution") {
+        val y = NDArray.of(floatArrayOf(1000f, 1000f, -1000f), 1, 3).softmax(-1).toDoubleArray()
+        y.toList() shouldBe listOf(0.5, 0.5, 0.0)
+    }
+
+    test("reducing a dim twice is an error naming the dim") {
+        shouldThrow<IllegalArgumentException> { NDArray.zeros(DType.FLOAT32, 2, 3).reduce(ReduceOp.SUM, intArrayOf(1, -1), false) }
+            .message shouldContain "dim 1 appears more than once"
+    }
+})
+
+private data class ReduceCase(val s: Sample, val dims: IntArray?, val keepdim: Boolean) {
+    override fun toString() = "$s, dims ${dims?.str()}, keepdim $keepdim"
+}

@@ -1,0 +1,152 @@
+package dev.kindling.tensor
+
+import io.kotest.assertions.withClue
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.property.checkAll
+import kotlin.math.abs
+import kotlin.random.Random
+
+class UnaryOpsSpec : FunSpec({
+    /** exp, tanh and sigmoid have fast float32 kernels that approximate; every other op rounds op.apply once. */
+    val fast = setOf(UnaryOp.EXP, UnaryOp.TANH, UnaryOp.SIGMOID)
+    val floatOps = UnaryOp.values().filter { it != UnaryOp.LOGICAL_NOT }
+
+    /**
+     * How far a float32 kernel may stray from op.apply in double, rounded to float (so overflow is
+     * inf): 2e-6 relative; for tanh also 1e-7 absolute (its error is absolute near 0); and results
+     * below the smallest normal float may be flushed, as PyTorch's own float sigmoid flushes
+     * sigmoid(-100) to 0.
+     */
+    fun fastOk(op: UnaryOp, got: Double, exact: Double): Boolean {
+        val ref = exact.toFloat().toDouble()
+        if (got == ref || (got.isNaN() && ref.isNaN())) return true
+        val err = abs(got - ref)
+        if (err <= 2e-6 * abs(ref)) return true
+        if (op == UnaryOp.TANH && err <= 1e-7) return true
+        return abs(ref) < java.lang.Float.MIN_NORMAL && err < java.lang.Float.MIN_NORMAL
+    }
+
+    fun checkFast(op: UnaryOp, xs: FloatArray) {
+        val got = NDArray.of(xs, xs.size).unary(op).toDoubleArray()
+        for (i in xs.indices) {
+            val ref = op.apply(xs[i].toDouble())
+            if (!fastOk(op, got[i], ref)) {
+                throw AssertionError("${op.opName()}(${xs[i]}) = ${got[i]} in float32, but ${op.opName()} in double is $ref")
+            }
+        }
+    }
+
+    for (op in floatOps) {
+        test("${op.opName()} in float64 equals op.apply on any layout") {
+            checkAll(props(30), gen { sample(shape(), DType.FLOAT64) }) { s ->
+                s.x.unary(op).shouldMatch(s.ref.map { op.apply(it) }, what = "$s.${op.opName()}")
+            }
+        }
+        test("${op.opName()} in float32 on any layout is op.apply rounded to float${if (op in fast) ", within the fast kernel's error" else ""}") {
+            checkAll(props(30), gen { sample(shape(), DType.FLOAT32) }) { s ->
+                val got = s.x.unary(op)
+                got.dtype() shouldBe DType.FLOAT32
+                if (op in fast) {
+                    got.shape().str() shouldBe s.x.shape().str()
+                    val g = got.toDoubleArray()
+                    for (i in g.indices) withClue("$s.${op.opName()} at $i") { fastOk(op, g[i], op.apply(s.ref.v[i])) shouldBe true }
+                } else {
+                    got.shouldMatch(s.ref.map { op.apply(it) }.asFloat32(), what = "$s.${op.opName()}")
+                }
+            }
+        }
+    }
+
+    for (op in fast) {
+        test("fast float32 ${op.opName()} is within 2e-6 relative of double on 10k dense values in [-20, 20]") {
+            val rnd = Random(21)
+            checkFast(op, FloatArray(10_000) { rnd.nextDouble(-20.0, 20.0).toFloat() })
+            // Near zero, where tanh switches to its series and exp(r) is close to 1.
+            checkFast(op, FloatArray(10_000) { rnd.nextDouble(-0.2, 0.2).toFloat() })
+        }
+    }
+
+    test("fast float32 exp overflows to inf, underflows to 0 and keeps NaN") {
+        val xs = floatArrayOf(100f, -100f, 88.7f, 88.8f, 89f, -87f, -103f, -104f, -110f, 1e-8f, -1e-8f, 0f, -0f,
+                Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MAX_VALUE, -Float.MAX_VALUE)
+        checkFast(UnaryOp.EXP, xs)
+        val got = NDArray.of(xs, xs.size).unary(UnaryOp.EXP).toFloatArray()
+        got[0] shouldBe Float.POSITIVE_INFINITY
+        got[4] shouldBe Float.POSITIVE_INFINITY
+        got[8] shouldBe 0f
+        got[11] shouldBe 1f
+        got[13].isNaN() shouldBe true
+        got[14] shouldBe Float.POSITIVE_INFINITY
+        got[15] shouldBe 0f
+    }
+
+    test("fast float32 tanh saturates at ±1, is exact near 0 and keeps NaN") {
+        val xs = floatArrayOf(100f, -100f, 20f, -20f, 9f, 1e-8f, -1e-8f, 0.0624f, 0.0626f, -0.0626f, 0f,
+                Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY)
+        checkFast(UnaryOp.TANH, xs)
+        val got = NDArray.of(xs, xs.size).unary(UnaryOp.TANH).toFloatArray()
+        got.slice(0..3) shouldBe listOf(1f, -1f, 1f, -1f)
+        got[5] shouldBe 1e-8f
+        got[11].isNaN() shouldBe true
+        got[12] shouldBe 1f
+        got[13] shouldBe -1f
+    }
+
+    test("fast float32 sigmoid saturates at 0 and 1 and keeps NaN") {
+        val xs = floatArrayOf(100f, -100f, 20f, -20f, 1e-8f, -1e-8f, 0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY)
+        checkFast(UnaryOp.SIGMOID, xs)
+        val got = NDArray.of(xs, xs.size).unary(UnaryOp.SIGMOID).toFloatArray()
+        got[0] shouldBe 1f
+        got[6] shouldBe 0.5f
+        got[7].isNaN() shouldBe true
+        got[8] shouldBe 1f
+        got[9] shouldBe 0f
+    }
+
+    test("relu keeps NaN and zeroes negatives, in float32 and float64") {
+        for (dtype in FLOATS) {
+            val x = NDArray.of(doubleArrayOf(Double.NaN, -1.0, 2.0, Double.NEGATIVE_INFINITY), 4).to(dtype)
+            x.unary(UnaryOp.RELU).shouldMatch(Ref(intArrayOf(4), doubleArrayOf(Double.NaN, 0.0, 2.0, 0.0)))
+            x.t().unary(UnaryOp.RELU).shouldMatch(Ref(intArrayOf(4), doubleArrayOf(Double.NaN, 0.0, 2.0, 0.0)))
+        }
+    }
+
+    test("integer ops on int64 arrays are exact and keep the dtype") {
+        val intOps = floatOps.filter { !it.floatResult() }
+        checkAll(props(30), gen { sample(shape(), DType.INT64, lo = -5.0, hi = 5.0) }) { s ->
+            for (op in intOps) {
+                val r = s.x.unary(op)
+                r.dtype() shouldBe DType.INT64
+                r.shouldMatch(s.ref.map { op.applyLong(it.toLong()).toDouble() }, what = "$s.${op.opName()}")
+            }
+        }
+    }
+
+    test("round halves to even, as torch.round does") {
+        NDArray.of(doubleArrayOf(0.5, 1.5, 2.5, -0.5, -1.5), 5).unary(UnaryOp.ROUND).toDoubleArray().toList() shouldBe
+            listOf(0.0, 2.0, 2.0, -0.0, -2.0)
+    }
+
+    test("logical not gives bool") {
+        NDArray.of(doubleArrayOf(0.0, 2.0, Double.NaN), 3).unary(UnaryOp.LOGICAL_NOT).toBooleanArray().toList() shouldBe
+            listOf(true, false, false)
+    }
+
+    for (op in fast + UnaryOp.SQRT) {
+        test("in-place ${op.opName()}_ on a strided or offset view changes exactly the view") {
+            val rnd = Random(22)
+            for (pick in listOf<(NDArray) -> NDArray>({ it.narrow(1, 2, 3) }, { it.narrow(0, 1, 2) }, { it.t().slice(0, 1, 6, 2) })) {
+                val base = rnd.sample(intArrayOf(4, 6), DType.FLOAT32, depth = 0, lo = 0.0, hi = 3.0)
+                val marker = NDArray.zeros(DType.FLOAT32, 4, 6).also { pick(it).fill_(1.0) }.ref()
+                pick(base.x).unary_(op)
+                val got = base.x.toDoubleArray()
+                for (i in got.indices) {
+                    val x = base.ref.v[i]
+                    if (marker.v[i] == 1.0) withClue("element $i") { fastOk(op, got[i], op.apply(x)) shouldBe true }
+                    else got[i] shouldBe x
+                }
+            }
+        }
+    }
+})
