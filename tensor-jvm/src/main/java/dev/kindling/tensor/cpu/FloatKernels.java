@@ -100,7 +100,7 @@ final class FloatKernels {
         }
     }
 
-    /** o = op(x) over dense [from, to); x and o may be the same array except for TANH. */
+    /** o = op(x) over dense [from, to); x and o may be the same array. */
     static void unaryDense(UnaryOp op, float[] x, float[] o, int from, int to) {
         switch (op) {
             case NEG: for (int i = from; i < to; i++) o[i] = -x[i]; return;
