@@ -235,6 +235,7 @@ public final class NDArray {
 
     /** In place: copies (and converts) src, broadcast to this shape, into this array. */
     public NDArray copy_(NDArray src) {
+        checkWritable("copy_");
         checkDevice("copy_", src);
         Shapes.broadcast("copy_", src.shape, shape);
         if (!Arrays.equals(Shapes.broadcast("copy_", src.shape, shape), shape)) {
@@ -247,6 +248,7 @@ public final class NDArray {
     }
 
     public NDArray fill_(double value) {
+        checkWritable("fill_");
         backend().fill(this, value);
         storage.bumpVersion();
         return this;
@@ -494,6 +496,7 @@ public final class NDArray {
     }
 
     public NDArray unary_(UnaryOp op) {
+        checkWritable(op.opName() + "_");
         if (op.floatResult() && !dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(op.opName() + "_: result type float cannot be stored in place in a "
                     + dtype() + " tensor");
@@ -566,6 +569,7 @@ public final class NDArray {
     /** In place: this = op(this, other), other broadcast to this shape; the result must fit this dtype. */
     public NDArray binary_(BinaryOp op, NDArray other) {
         String name = op.opName() + "_";
+        checkWritable(name);
         checkDevice(name, other);
         int[] outShape = Shapes.broadcast(name, shape, other.shape);
         if (!Arrays.equals(outShape, shape)) {
@@ -587,6 +591,7 @@ public final class NDArray {
 
     public NDArray binary_(BinaryOp op, double s) {
         String name = op.opName() + "_";
+        checkWritable(name);
         DType ct = computeType(op, dtype().isFloatingPoint() ? dtype() : DType.FLOAT32);
         checkInPlaceType(name, op.boolResult() ? DType.BOOL : ct);
         if (ct == dtype() && !op.boolResult()) {
@@ -663,6 +668,7 @@ public final class NDArray {
     }
 
     public NDArray clamp_(double min, double max) {
+        checkWritable("clamp_");
         backend().clamp(this, min, max, this);
         storage.bumpVersion();
         return this;
@@ -674,6 +680,7 @@ public final class NDArray {
     }
 
     public NDArray maskedFill_(NDArray mask, double value) {
+        checkWritable("maskedFill_");
         checkDevice("maskedFill", mask);
         checkMask("maskedFill", mask);
         NDArray m = mask.expand(shape);
@@ -1001,6 +1008,7 @@ public final class NDArray {
     }
 
     public NDArray scatter_(int dim, NDArray index, NDArray src, boolean accumulate) {
+        checkWritable("scatter_");
         String op = accumulate ? "scatterAdd" : "scatter";
         int d = Shapes.dim(op, dim, shape.length);
         NDArray idx = checkIndex(op, index);
@@ -1019,6 +1027,7 @@ public final class NDArray {
 
     /** In place: adds src's slices into the rows named by a 1-D index along dim (torch.index_add_). */
     public NDArray indexAdd_(int dim, NDArray index, NDArray src) {
+        checkWritable("indexAdd_");
         int d = Shapes.dim("indexAdd", dim, shape.length);
         NDArray idx = checkIndex("indexAdd", index).reshape(-1);
         int[] want = shape.clone();
@@ -1193,6 +1202,20 @@ public final class NDArray {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * In-place writes into an expanded view would hit one element many times (the result then depends
+     * on loop order), so they are refused, as PyTorch refuses them.
+     */
+    private void checkWritable(String op) {
+        for (int i = 0; i < shape.length; i++) {
+            if (strides[i] == 0 && shape[i] > 1) {
+                throw new IllegalArgumentException(op + ": the target of shape " + Shapes.str(shape)
+                        + " is an expanded view (dim " + i + " has stride 0), so several of its elements share one memory"
+                        + " location; call contiguous() or copy() first");
+            }
+        }
+    }
 
     void checkDevice(String op, NDArray other) {
         if (!device().equals(other.device())) {

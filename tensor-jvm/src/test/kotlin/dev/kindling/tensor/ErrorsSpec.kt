@@ -97,4 +97,11 @@ class ErrorsSpec : FunSpec({
     test("copy_ from a shape that does not broadcast to the destination names both") {
         shouldThrow<IllegalArgumentException> { f32(3).copy_(f32(2, 3)) }.shouldMention("copy_", "[2, 3]", "[3]")
     }
+
+    test("in-place writes into an expanded view are refused, naming the op and the shared dim") {
+        val expanded = f32(1, 3).expand(4, 3)
+        shouldThrow<IllegalArgumentException> { expanded.binary_(BinaryOp.ADD, 1.0) }.shouldMention("add_", "[4, 3]", "dim 0")
+        shouldThrow<IllegalArgumentException> { expanded.fill_(0.0) }.shouldMention("fill_", "expanded")
+        shouldThrow<IllegalArgumentException> { expanded.unary_(UnaryOp.NEG) }.shouldMention("neg_")
+    }
 })
