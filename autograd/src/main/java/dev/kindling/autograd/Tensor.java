@@ -36,17 +36,22 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ factories
 
-    public static Tensor of(float[] data, int... shape) { return wrap(NDArray.of(data, shape)); }
+    public static Tensor of(float[] data, int... shape) { return wrap(NDArray.of(data, vectorIfNoShape(data.length, shape))); }
 
     /** A float64 tensor. */
-    public static Tensor of(double[] data, int... shape) { return wrap(NDArray.of(data, shape)); }
+    public static Tensor of(double[] data, int... shape) { return wrap(NDArray.of(data, vectorIfNoShape(data.length, shape))); }
 
     /** An int64 tensor. */
-    public static Tensor of(long[] data, int... shape) { return wrap(NDArray.of(data, shape)); }
+    public static Tensor of(long[] data, int... shape) { return wrap(NDArray.of(data, vectorIfNoShape(data.length, shape))); }
 
-    public static Tensor of(int[] data, int... shape) { return wrap(NDArray.of(data, shape)); }
+    public static Tensor of(int[] data, int... shape) { return wrap(NDArray.of(data, vectorIfNoShape(data.length, shape))); }
 
-    public static Tensor of(boolean[] data, int... shape) { return wrap(NDArray.of(data, shape)); }
+    public static Tensor of(boolean[] data, int... shape) { return wrap(NDArray.of(data, vectorIfNoShape(data.length, shape))); }
+
+    /** No shape means a 1-D tensor of the array's length, as torch.tensor([...]); 0-d tensors come from scalar(). */
+    private static int[] vectorIfNoShape(int length, int[] shape) {
+        return shape.length == 0 ? new int[]{length} : shape;
+    }
 
     /** A 0-d float32 tensor. */
     public static Tensor scalar(double value) { return scalar(value, DType.FLOAT32); }
@@ -190,6 +195,8 @@ public final class Tensor {
     public Tensor div(Tensor o) { return binary(BinaryOp.DIV, o); }
 
     public Tensor div(double s) { return wrap(data.binary(BinaryOp.DIV, s)); }
+
+    public Tensor div(long s) { return wrap(data.binary(BinaryOp.DIV, s)); }
 
     /** s / this. */
     public Tensor rdiv(double s) { return wrap(data.binaryReversed(BinaryOp.DIV, s)); }

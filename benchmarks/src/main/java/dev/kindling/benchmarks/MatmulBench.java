@@ -51,6 +51,14 @@ public class MatmulBench {
     @Benchmark
     public Tensor kindlingMatmulTransposed() { return at.matmul(b); }
 
+    /** Raw sgemm with A read transposed, the reference for {@link #kindlingMatmulTransposed}. */
+    @Benchmark
+    public FloatPointer rawSgemmOffHeapTransA() {
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans,
+                openblas_nolapack.CblasNoTrans, n, n, n, 1f, pa, n, pb, n, 0f, pc, n);
+        return pc;
+    }
+
     @Benchmark
     public FloatPointer rawSgemmOffHeap() {
         openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,

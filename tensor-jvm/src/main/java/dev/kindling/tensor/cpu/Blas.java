@@ -91,7 +91,8 @@ final class Blas {
                         0f, at(pc, i * m * n), n);
             }
             FloatBuffer cb = pc.position(0).asBuffer();
-            cb.get(cd, out.offset(), sc);
+            int co = out.offset();
+            Parallel.forRange(sc, 1, (from, to) -> cb.duplicate().position((int) from).get(cd, co + (int) from, (int) (to - from)));
         } else {
             double[] ad = (double[]) ((CpuStorage) a.storage()).array;
             double[] bd = (double[]) ((CpuStorage) b.storage()).array;
@@ -108,16 +109,22 @@ final class Blas {
                         0.0, at(pc, i * m * n), n);
             }
             DoubleBuffer cb = pc.position(0).asBuffer();
-            cb.get(cd, out.offset(), sc);
+            int co = out.offset();
+            Parallel.forRange(sc, 1, (from, to) -> cb.duplicate().position((int) from).get(cd, co + (int) from, (int) (to - from)));
         }
     }
 
+    /** Copies n elements into the staging buffer, split over cores: large copies are bandwidth-bound per core. */
     private static void put(FloatPointer p, float[] src, int offset, int n) {
-        if (n > 0) p.position(0).asBuffer().put(src, offset, n);
+        if (n == 0) return;
+        FloatBuffer b = p.position(0).asBuffer();
+        Parallel.forRange(n, 1, (from, to) -> b.duplicate().position((int) from).put(src, offset + (int) from, (int) (to - from)));
     }
 
     private static void put(DoublePointer p, double[] src, int offset, int n) {
-        if (n > 0) p.position(0).asBuffer().put(src, offset, n);
+        if (n == 0) return;
+        DoubleBuffer b = p.position(0).asBuffer();
+        Parallel.forRange(n, 1, (from, to) -> b.duplicate().position((int) from).put(src, offset + (int) from, (int) (to - from)));
     }
 
     private static FloatPointer at(FloatPointer p, long index) {
