@@ -25,14 +25,21 @@ final class FastMath {
     private FastMath() {}
 
     /** o[i] = exp(x[i]) for i in [from, to); x and o may be the same array. */
-    static void exp(float[] x, float[] o, int from, int to) {
+    static void exp(float[] x, float[] o, int from, int to) { blocked(x, o, from, to, FastMath::expBlock); }
+
+    /** A kernel over one block held in scratch: v in and out, t free for intermediates. */
+    private interface BlockKernel {
+        void run(float[] v, float[] t, int m);
+    }
+
+    private static void blocked(float[] x, float[] o, int from, int to, BlockKernel kernel) {
         Scratch s = SCRATCH.get();
         for (int base = from; base < to; base += BLOCK) {
             int m = Math.min(BLOCK, to - base);
             // The block is copied into scratch arrays indexed from 0: C2 (JDK 17) only vectorises loops
             // whose arrays share one index expression, and the copies run at memcpy speed.
             System.arraycopy(x, base, s.v, 0, m);
-            expBlock(s.v, s.t, m);
+            kernel.run(s.v, s.t, m);
             System.arraycopy(s.v, 0, o, base, m);
         }
     }
@@ -91,15 +98,7 @@ final class FastMath {
      * vectorises it, with an error of a few ulp and none of the cancellation of 1 - 2/(exp(2x)+1)
      * near 0. x and o may be the same array.
      */
-    static void tanh(float[] x, float[] o, int from, int to) {
-        Scratch s = SCRATCH.get();
-        for (int base = from; base < to; base += BLOCK) {
-            int m = Math.min(BLOCK, to - base);
-            System.arraycopy(x, base, s.v, 0, m);
-            tanhBlock(s.v, s.t, m);
-            System.arraycopy(s.v, 0, o, base, m);
-        }
-    }
+    static void tanh(float[] x, float[] o, int from, int to) { blocked(x, o, from, to, FastMath::tanhBlock); }
 
     private static void tanhBlock(float[] v, float[] q, int m) {
         for (int j = 0; j < m; j++) {
