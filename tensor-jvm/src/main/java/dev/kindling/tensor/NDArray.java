@@ -212,11 +212,10 @@ public final class NDArray {
     public NDArray to(Device device) {
         if (device.equals(device())) return this;
         if (!device.isCpu() && !device().isCpu()) return to(Device.CPU).to(device);
-        Backend target = Backends.of(device.isCpu() ? device() : device);
-        if (device.isCpu()) {
-            return of(backend().toArray(this), shape);
-        }
-        Storage st = target.fromArray(device, contiguous().backend().toArray(this));
+        // toArray gives the view's elements in row-major order, whatever its strides.
+        Object host = backend().toArray(this);
+        if (device.isCpu()) return of(host, shape);
+        Storage st = Backends.of(device).fromArray(device, host);
         return new NDArray(st, shape.clone(), Shapes.contiguousStrides(shape), 0);
     }
 
@@ -237,7 +236,6 @@ public final class NDArray {
     public NDArray copy_(NDArray src) {
         checkWritable("copy_");
         checkDevice("copy_", src);
-        Shapes.broadcast("copy_", src.shape, shape);
         if (!Arrays.equals(Shapes.broadcast("copy_", src.shape, shape), shape)) {
             throw new IllegalArgumentException("copy_: source shape " + Shapes.str(src.shape)
                     + " cannot be broadcast to destination shape " + Shapes.str(shape));

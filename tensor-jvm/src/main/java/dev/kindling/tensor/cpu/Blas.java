@@ -6,7 +6,6 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
@@ -189,8 +188,8 @@ final class Blas {
         try {
             org.bytedeco.javacpp.Loader.load(openblas_nolapack.class);
         } catch (LinkageError e) {
-            throw new IllegalStateException("OpenBLAS natives could not be loaded for " + Pointer.class.getPackage()
-                    + " on " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
+            throw new IllegalStateException("OpenBLAS natives could not be loaded on "
+                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
                     + ": check that org.bytedeco:openblas with this platform's classifier is on the class path", e);
         }
     }
