@@ -8,8 +8,10 @@ import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.Printer;
 import dev.kindling.tensor.ReduceOp;
 import dev.kindling.tensor.UnaryOp;
-import java.util.ArrayList;
+import dev.kindling.tensor.Shapes;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The user-facing n-dimensional array. Names, argument order and defaults follow PyTorch in camelCase
@@ -23,15 +25,23 @@ import java.util.List;
  */
 public final class Tensor {
     private final NDArray data;
+    /** Leaves: whether gradients are wanted. Computed tensors: true exactly when gradFn is set. */
     private boolean requiresGrad;
     private Tensor grad;
+    private Node gradFn;
+    /** Which output of gradFn this tensor is. */
+    private int outputNr;
+    private AccumulateGrad accumulator;
+    /** For views: the tensor whose storage this views, and its gradFn when the view was taken. */
+    private Tensor base;
+    private Node baseGradFnAtView;
 
     private Tensor(NDArray data) { this.data = data; }
 
-    /** Wraps an array without copying. */
+    /** Wraps an array without copying, as a leaf that does not require grad. */
     public static Tensor wrap(NDArray data) { return new Tensor(data); }
 
-    /** The underlying array (shared, not copied). */
+    /** The underlying array (shared, not copied). Changing it directly bypasses autograd's checks. */
     public NDArray data() { return data; }
 
     // ------------------------------------------------------------------ factories
@@ -129,9 +139,10 @@ public final class Tensor {
 
     public Device device() { return data.device(); }
 
-    public Tensor to(DType dtype) { return dtype == dtype() ? this : wrap(data.to(dtype)); }
+    /** A copy in another dtype; gradients flow back through floating point conversions. */
+    public Tensor to(DType dtype) { return dtype == dtype() ? this : PointwiseOps.toDType(this, dtype); }
 
-    public Tensor to(Device device) { return device.equals(device()) ? this : wrap(data.to(device)); }
+    public Tensor to(Device device) { return device.equals(device()) ? this : PointwiseOps.toDevice(this, device); }
 
     public float[] toFloatArray() { return data.toFloatArray(); }
 
@@ -144,15 +155,24 @@ public final class Tensor {
     /** The value of a one-element tensor as a plain double. */
     public double item() { return data.item(); }
 
+
     // ------------------------------------------------------------------ autograd state
 
+    /** True for a leaf that asked for gradients, and for every tensor computed from one while recording. */
     public boolean requiresGrad() { return requiresGrad; }
 
-    /** Marks a floating point tensor as a leaf whose gradient is wanted; returns this. */
+    /**
+     * Marks a floating point leaf as wanting gradients (or not); returns this. Tensors computed by ops
+     * get their flag from their inputs; to cut one from the graph use {@link #detach()}.
+     */
     public Tensor requiresGrad_(boolean flag) {
         if (flag && !dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("requiresGrad_: only floating point tensors can require gradients, this one is "
                     + dtype());
+        }
+        if (!flag && gradFn != null) {
+            throw new IllegalStateException("requiresGrad_(false): only leaves can change their flag; this tensor was computed"
+                    + " by " + gradFn.name() + ". Use detach() for a copy of it outside the graph.");
         }
         requiresGrad = flag;
         return this;
@@ -161,209 +181,311 @@ public final class Tensor {
     /** The accumulated gradient, or null before any. */
     public Tensor grad() { return grad; }
 
-    /** A tensor sharing this one's data that never requires grad. */
+    /** Replaces the gradient (null clears it, as optimizers' zeroGrad does); it must match this tensor's shape. */
+    public void setGrad(Tensor g) {
+        if (g != null && !Arrays.equals(g.data.shapeRef(), data.shapeRef())) {
+            throw new IllegalArgumentException("setGrad: gradient shape " + Shapes.str(g.shape())
+                    + " does not match the tensor's shape " + Shapes.str(shape()));
+        }
+        grad = g;
+    }
+
+    /** The node that computed this tensor, or null for a leaf. */
+    public Node gradFn() { return gradFn; }
+
+    /** A leaf was not computed by a recorded op: user-created tensors, parameters, and everything computed without grad. */
+    public boolean isLeaf() { return gradFn == null; }
+
+    /** Counts in-place changes to this tensor's storage (shared by its views); saved tensors check it. */
+    public int version() { return data.storage().version(); }
+
+    /** A tensor sharing this one's data (and version counter) that is outside the graph. */
     public Tensor detach() { return wrap(data); }
 
-    // ------------------------------------------------------------------ elementwise math
+    /** For a scalar: computes the gradient of this tensor with respect to every leaf that requires grad. */
+    public void backward() { backward(null, false, false); }
 
-    private Tensor unary(UnaryOp op) { return wrap(data.unary(op)); }
+    /** Computes gradients with {@code gradient} as d(something)/d(this); needed for non-scalar tensors. */
+    public void backward(Tensor gradient) { backward(gradient, false, false); }
 
-    private Tensor binary(BinaryOp op, Tensor o) { return wrap(data.binary(op, o.data)); }
+    /**
+     * Accumulates into the {@code grad} of every leaf this tensor depends on. The graph is freed
+     * unless {@code retainGraph}; with {@code createGraph} the gradients are themselves recorded so
+     * they can be differentiated again.
+     */
+    public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
+        Engine.backward(new Tensor[]{this}, gradient == null ? null : new Tensor[]{gradient}, retainGraph, createGraph);
+    }
 
-    public Tensor add(Tensor o) { return binary(BinaryOp.ADD, o); }
+    /**
+     * Runs {@code hook} on this tensor's gradient each time one is computed; a non-null result replaces
+     * the gradient. Returns a handle whose {@code remove()} unregisters it.
+     */
+    public HookHandle registerHook(UnaryOperator<Tensor> hook) {
+        if (!requiresGrad) {
+            throw new IllegalStateException("registerHook: this tensor does not require grad, so no gradient will reach it");
+        }
+        return gradFn != null ? gradFn.addHook(outputNr, hook) : accumulator().addHook(0, hook);
+    }
 
-    public Tensor add(double s) { return wrap(data.binary(BinaryOp.ADD, s)); }
+    /** Keeps the gradient of this non-leaf in {@code grad()} after backward (leaves always keep theirs). */
+    public Tensor retainGrad() {
+        if (!requiresGrad) throw new IllegalStateException("retainGrad: this tensor does not require grad");
+        if (gradFn != null) gradFn.retainGrad(outputNr, this);
+        return this;
+    }
 
-    public Tensor add(long s) { return wrap(data.binary(BinaryOp.ADD, s)); }
+    synchronized void accumulateRetainedGrad(Tensor g, boolean createGraph) {
+        if (grad == null) grad = createGraph ? g : wrap(g.data.copy());
+        else grad = createGraph ? grad.add(g) : wrap(grad.data.add(g.data));
+    }
 
-    public Tensor sub(Tensor o) { return binary(BinaryOp.SUB, o); }
+    /** Where gradients for this tensor go: its node, its leaf accumulator, or nowhere. */
+    Edge gradientEdge() {
+        if (gradFn != null) {
+            if (base != null && base.gradFn != baseGradFnAtView) throw staleView();
+            return new Edge(gradFn, outputNr);
+        }
+        return requiresGrad ? new Edge(accumulator(), 0) : null;
+    }
 
-    public Tensor sub(double s) { return wrap(data.binary(BinaryOp.SUB, s)); }
+    private IllegalStateException staleView() {
+        return new IllegalStateException("this tensor is a view of a tensor that was later modified in place by a recorded"
+                + " op (now " + base.gradFn.name() + "), so autograd cannot tell how it depends on the graph any more;"
+                + " take the view after the in-place op, or use out-of-place ops");
+    }
 
-    public Tensor sub(long s) { return wrap(data.binary(BinaryOp.SUB, s)); }
+    private synchronized AccumulateGrad accumulator() {
+        if (accumulator == null) accumulator = new AccumulateGrad(this);
+        return accumulator;
+    }
+
+    /** Makes this tensor output {@code nr} of {@code node}. */
+    void attach(Node node, int nr) {
+        gradFn = node;
+        outputNr = nr;
+        requiresGrad = true;
+    }
+
+    /** The tensor this one is a view of (the root of a chain of views), or null. */
+    Tensor base() { return base; }
+
+    /** Wraps {@code v}, a view of this tensor's storage, remembering the base it views. */
+    Tensor viewResult(NDArray v) {
+        Tensor out = new Tensor(v);
+        if (v.sharesStorage(data)) {
+            out.base = base != null ? base : this;
+            out.baseGradFnAtView = out.base.gradFn;
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ elementwise math (PointwiseOps holds the derivatives)
+
+    public Tensor add(Tensor o) { return PointwiseOps.add(this, o); }
+
+    public Tensor add(double s) { return PointwiseOps.scalar(this, BinaryOp.ADD, s); }
+
+    /** Adds an integer, keeping an integer tensor's dtype. */
+    public Tensor add(long s) { return requiresGrad ? add((double) s) : wrap(data.binary(BinaryOp.ADD, s)); }
+
+    public Tensor sub(Tensor o) { return PointwiseOps.sub(this, o); }
+
+    public Tensor sub(double s) { return PointwiseOps.scalar(this, BinaryOp.SUB, s); }
+
+    public Tensor sub(long s) { return requiresGrad ? sub((double) s) : wrap(data.binary(BinaryOp.SUB, s)); }
 
     /** s - this. */
-    public Tensor rsub(double s) { return wrap(data.binaryReversed(BinaryOp.SUB, s)); }
+    public Tensor rsub(double s) { return PointwiseOps.rsub(this, s); }
 
-    public Tensor mul(Tensor o) { return binary(BinaryOp.MUL, o); }
+    public Tensor mul(Tensor o) { return PointwiseOps.mul(this, o); }
 
-    public Tensor mul(double s) { return wrap(data.binary(BinaryOp.MUL, s)); }
+    public Tensor mul(double s) { return PointwiseOps.scalar(this, BinaryOp.MUL, s); }
 
-    public Tensor mul(long s) { return wrap(data.binary(BinaryOp.MUL, s)); }
+    public Tensor mul(long s) { return requiresGrad ? mul((double) s) : wrap(data.binary(BinaryOp.MUL, s)); }
 
-    /** True division: integer tensors divide as floats. */
-    public Tensor div(Tensor o) { return binary(BinaryOp.DIV, o); }
+    /** True division: integer tensors give float32, as in PyTorch. */
+    public Tensor div(Tensor o) { return PointwiseOps.div(this, o); }
 
-    public Tensor div(double s) { return wrap(data.binary(BinaryOp.DIV, s)); }
+    public Tensor div(double s) { return PointwiseOps.scalar(this, BinaryOp.DIV, s); }
 
-    public Tensor div(long s) { return wrap(data.binary(BinaryOp.DIV, s)); }
+    public Tensor div(long s) { return requiresGrad ? div((double) s) : wrap(data.binary(BinaryOp.DIV, s)); }
 
     /** s / this. */
-    public Tensor rdiv(double s) { return wrap(data.binaryReversed(BinaryOp.DIV, s)); }
+    public Tensor rdiv(double s) { return PointwiseOps.rdiv(this, s); }
 
-    public Tensor pow(Tensor exponent) { return binary(BinaryOp.POW, exponent); }
+    public Tensor pow(Tensor exponent) { return PointwiseOps.pow(this, exponent); }
 
-    public Tensor pow(double exponent) { return wrap(data.binary(BinaryOp.POW, exponent)); }
+    public Tensor pow(double exponent) { return PointwiseOps.scalar(this, BinaryOp.POW, exponent); }
 
-    public Tensor remainder(Tensor o) { return binary(BinaryOp.REMAINDER, o); }
+    /** Python-style remainder: the result has the sign of the divisor. */
+    public Tensor remainder(Tensor o) { return PointwiseOps.remainder(this, o); }
 
-    public Tensor maximum(Tensor o) { return binary(BinaryOp.MAXIMUM, o); }
+    public Tensor maximum(Tensor o) { return PointwiseOps.maximumOrMinimum(this, o, true); }
 
-    public Tensor minimum(Tensor o) { return binary(BinaryOp.MINIMUM, o); }
+    public Tensor minimum(Tensor o) { return PointwiseOps.maximumOrMinimum(this, o, false); }
 
-    public Tensor neg() { return unary(UnaryOp.NEG); }
+    public Tensor neg() { return PointwiseOps.unary(this, UnaryOp.NEG); }
 
-    public Tensor abs() { return unary(UnaryOp.ABS); }
+    public Tensor abs() { return PointwiseOps.unary(this, UnaryOp.ABS); }
 
-    public Tensor sign() { return unary(UnaryOp.SIGN); }
+    public Tensor sign() { return PointwiseOps.unary(this, UnaryOp.SIGN); }
 
-    public Tensor exp() { return unary(UnaryOp.EXP); }
+    public Tensor exp() { return PointwiseOps.unary(this, UnaryOp.EXP); }
 
-    public Tensor log() { return unary(UnaryOp.LOG); }
+    public Tensor log() { return PointwiseOps.unary(this, UnaryOp.LOG); }
 
-    public Tensor log1p() { return unary(UnaryOp.LOG1P); }
+    public Tensor log1p() { return PointwiseOps.unary(this, UnaryOp.LOG1P); }
 
-    public Tensor sqrt() { return unary(UnaryOp.SQRT); }
+    public Tensor sqrt() { return PointwiseOps.unary(this, UnaryOp.SQRT); }
 
-    public Tensor rsqrt() { return unary(UnaryOp.RSQRT); }
+    public Tensor rsqrt() { return PointwiseOps.unary(this, UnaryOp.RSQRT); }
 
-    public Tensor reciprocal() { return unary(UnaryOp.RECIPROCAL); }
+    public Tensor reciprocal() { return PointwiseOps.unary(this, UnaryOp.RECIPROCAL); }
 
-    public Tensor sin() { return unary(UnaryOp.SIN); }
+    public Tensor square() { return PointwiseOps.unary(this, UnaryOp.SQUARE); }
 
-    public Tensor cos() { return unary(UnaryOp.COS); }
+    public Tensor sin() { return PointwiseOps.unary(this, UnaryOp.SIN); }
 
-    public Tensor tanh() { return unary(UnaryOp.TANH); }
+    public Tensor cos() { return PointwiseOps.unary(this, UnaryOp.COS); }
+
+    public Tensor tan() { return PointwiseOps.unary(this, UnaryOp.TAN); }
+
+    public Tensor tanh() { return PointwiseOps.unary(this, UnaryOp.TANH); }
 
     /** 1 / (1 + exp(-x)). */
-    public Tensor sigmoid() { return unary(UnaryOp.SIGMOID); }
+    public Tensor sigmoid() { return PointwiseOps.unary(this, UnaryOp.SIGMOID); }
 
-    /** max(x, 0). */
-    public Tensor relu() { return unary(UnaryOp.RELU); }
+    /** max(x, 0); the gradient at 0 is 0, as in PyTorch. */
+    public Tensor relu() { return PointwiseOps.unary(this, UnaryOp.RELU); }
 
-    public Tensor floor() { return unary(UnaryOp.FLOOR); }
+    public Tensor floor() { return PointwiseOps.unary(this, UnaryOp.FLOOR); }
 
-    public Tensor ceil() { return unary(UnaryOp.CEIL); }
+    public Tensor ceil() { return PointwiseOps.unary(this, UnaryOp.CEIL); }
 
-    public Tensor round() { return unary(UnaryOp.ROUND); }
+    /** Rounds half to even, as torch.round. */
+    public Tensor round() { return PointwiseOps.unary(this, UnaryOp.ROUND); }
 
-    /** Bounds every element to [min, max]. */
-    public Tensor clamp(double min, double max) { return wrap(data.clamp(min, max)); }
+    /** Limits to [min, max]; pass NaN for an absent bound. */
+    public Tensor clamp(double min, double max) { return PointwiseOps.clamp(this, min, max); }
 
-    public Tensor clampMin(double min) { return wrap(data.clamp(min, Double.NaN)); }
+    public Tensor clampMin(double min) { return PointwiseOps.clamp(this, min, Double.NaN); }
 
-    public Tensor clampMax(double max) { return wrap(data.clamp(Double.NaN, max)); }
+    public Tensor clampMax(double max) { return PointwiseOps.clamp(this, Double.NaN, max); }
 
-    public Tensor eq(Tensor o) { return binary(BinaryOp.EQ, o); }
+    public Tensor eq(Tensor o) { return compare(BinaryOp.EQ, o); }
 
     public Tensor eq(double s) { return wrap(data.binary(BinaryOp.EQ, s)); }
 
-    public Tensor ne(Tensor o) { return binary(BinaryOp.NE, o); }
+    public Tensor ne(Tensor o) { return compare(BinaryOp.NE, o); }
 
     public Tensor ne(double s) { return wrap(data.binary(BinaryOp.NE, s)); }
 
-    public Tensor lt(Tensor o) { return binary(BinaryOp.LT, o); }
+    public Tensor lt(Tensor o) { return compare(BinaryOp.LT, o); }
 
     public Tensor lt(double s) { return wrap(data.binary(BinaryOp.LT, s)); }
 
-    public Tensor le(Tensor o) { return binary(BinaryOp.LE, o); }
+    public Tensor le(Tensor o) { return compare(BinaryOp.LE, o); }
 
     public Tensor le(double s) { return wrap(data.binary(BinaryOp.LE, s)); }
 
-    public Tensor gt(Tensor o) { return binary(BinaryOp.GT, o); }
+    public Tensor gt(Tensor o) { return compare(BinaryOp.GT, o); }
 
     public Tensor gt(double s) { return wrap(data.binary(BinaryOp.GT, s)); }
 
-    public Tensor ge(Tensor o) { return binary(BinaryOp.GE, o); }
+    public Tensor ge(Tensor o) { return compare(BinaryOp.GE, o); }
 
     public Tensor ge(double s) { return wrap(data.binary(BinaryOp.GE, s)); }
 
-    public Tensor logicalNot() { return unary(UnaryOp.LOGICAL_NOT); }
+    public Tensor logicalNot() { return wrap(data.unary(UnaryOp.LOGICAL_NOT)); }
 
-    public Tensor logicalAnd(Tensor o) { return binary(BinaryOp.LOGICAL_AND, o); }
+    public Tensor logicalAnd(Tensor o) { return compare(BinaryOp.LOGICAL_AND, o); }
 
-    public Tensor logicalOr(Tensor o) { return binary(BinaryOp.LOGICAL_OR, o); }
+    public Tensor logicalOr(Tensor o) { return compare(BinaryOp.LOGICAL_OR, o); }
 
-    /** cond ? a : b, broadcasting all three. */
-    public static Tensor where(Tensor cond, Tensor a, Tensor b) { return wrap(NDArray.where(cond.data, a.data, b.data)); }
+    /** Comparisons and logic give bool tensors, which carry no gradient. */
+    private Tensor compare(BinaryOp op, Tensor o) { return wrap(data.binary(op, o.data)); }
 
-    // ------------------------------------------------------------------ in place
+    /** a where cond is true, else b, broadcasting all three. */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) { return PointwiseOps.where(cond, a, b); }
 
-    public Tensor add_(Tensor o) { data.binary_(BinaryOp.ADD, o.data); return this; }
+    /** A copy with its own storage; gradients flow back to this tensor. */
+    public Tensor clone() { return PointwiseOps.clone(this); }
 
-    public Tensor add_(double s) { data.binary_(BinaryOp.ADD, s); return this; }
+    // ------------------------------------------------------------------ in place (InPlaceOps checks and records them)
 
-    public Tensor sub_(Tensor o) { data.binary_(BinaryOp.SUB, o.data); return this; }
+    public Tensor add_(Tensor o) { return InPlaceOps.arithmetic(this, BinaryOp.ADD, o); }
 
-    public Tensor sub_(double s) { data.binary_(BinaryOp.SUB, s); return this; }
+    public Tensor add_(double s) { return InPlaceOps.arithmetic(this, BinaryOp.ADD, s); }
 
-    public Tensor mul_(Tensor o) { data.binary_(BinaryOp.MUL, o.data); return this; }
+    public Tensor sub_(Tensor o) { return InPlaceOps.arithmetic(this, BinaryOp.SUB, o); }
 
-    public Tensor mul_(double s) { data.binary_(BinaryOp.MUL, s); return this; }
+    public Tensor sub_(double s) { return InPlaceOps.arithmetic(this, BinaryOp.SUB, s); }
 
-    public Tensor div_(Tensor o) { data.binary_(BinaryOp.DIV, o.data); return this; }
+    public Tensor mul_(Tensor o) { return InPlaceOps.arithmetic(this, BinaryOp.MUL, o); }
 
-    public Tensor div_(double s) { data.binary_(BinaryOp.DIV, s); return this; }
+    public Tensor mul_(double s) { return InPlaceOps.arithmetic(this, BinaryOp.MUL, s); }
 
-    public Tensor clamp_(double min, double max) { data.clamp_(min, max); return this; }
+    public Tensor div_(Tensor o) { return InPlaceOps.arithmetic(this, BinaryOp.DIV, o); }
 
-    public Tensor fill_(double value) { data.fill_(value); return this; }
+    public Tensor div_(double s) { return InPlaceOps.arithmetic(this, BinaryOp.DIV, s); }
 
-    public Tensor zero_() { data.fill_(0); return this; }
+    public Tensor clamp_(double min, double max) { return InPlaceOps.clamp_(this, min, max); }
 
-    public Tensor copy_(Tensor src) { data.copy_(src.data); return this; }
+    public Tensor fill_(double value) { return InPlaceOps.fill_(this, value); }
 
-    public Tensor maskedFill_(Tensor mask, double value) { data.maskedFill_(mask.data, value); return this; }
+    public Tensor zero_() { return InPlaceOps.fill_(this, 0); }
 
-    // ------------------------------------------------------------------ reductions
+    /** Copies src (broadcast, converted) into this tensor. */
+    public Tensor copy_(Tensor src) { return InPlaceOps.copy_(this, src); }
 
-    /** The two results of max/min over a dim. */
+    public Tensor maskedFill_(Tensor mask, double value) { return InPlaceOps.maskedFill_(this, mask, value); }
+
+    // ------------------------------------------------------------------ reductions (ReductionOps)
+
     public record ValuesIndices(Tensor values, Tensor indices) {}
 
-    public Tensor sum() { return wrap(data.sum()); }
+    public Tensor sum() { return ReductionOps.sum(this, null, false); }
 
-    public Tensor sum(int dim, boolean keepdim) { return wrap(data.sum(dim, keepdim)); }
+    public Tensor sum(int dim, boolean keepdim) { return ReductionOps.sum(this, new int[]{dim}, keepdim); }
 
-    public Tensor sum(int[] dims, boolean keepdim) { return wrap(data.reduce(ReduceOp.SUM, dims, keepdim)); }
+    public Tensor sum(int[] dims, boolean keepdim) { return ReductionOps.sum(this, dims, keepdim); }
 
-    public Tensor mean() { return wrap(data.mean()); }
+    /** Sums broadcast dims away to reach {@code shape} (torch.sum_to_size): the adjoint of expand. */
+    public Tensor sumToSize(int... shape) { return ReductionOps.sumToSize(this, shape); }
 
-    public Tensor mean(int dim, boolean keepdim) { return wrap(data.reduce(ReduceOp.MEAN, new int[]{dim}, keepdim)); }
+    public Tensor mean() { return ReductionOps.mean(this, null, false); }
 
-    public Tensor mean(int[] dims, boolean keepdim) { return wrap(data.reduce(ReduceOp.MEAN, dims, keepdim)); }
+    public Tensor mean(int dim, boolean keepdim) { return ReductionOps.mean(this, new int[]{dim}, keepdim); }
 
-    public Tensor prod() { return wrap(data.reduce(ReduceOp.PROD, null, false)); }
+    public Tensor mean(int[] dims, boolean keepdim) { return ReductionOps.mean(this, dims, keepdim); }
 
-    public Tensor prod(int dim, boolean keepdim) { return wrap(data.reduce(ReduceOp.PROD, new int[]{dim}, keepdim)); }
+    public Tensor prod() { return ReductionOps.prod(this, null, false); }
+
+    public Tensor prod(int dim, boolean keepdim) { return ReductionOps.prod(this, new int[]{dim}, keepdim); }
 
     /** Unbiased variance over all elements (Bessel's correction). */
-    public Tensor var() { return wrap(data.var(null, 1, false)); }
+    public Tensor var() { return ReductionOps.var(this, null, 1, false); }
 
     public Tensor var(int dim, boolean unbiased, boolean keepdim) {
-        return wrap(data.var(new int[]{dim}, unbiased ? 1 : 0, keepdim));
+        return ReductionOps.var(this, new int[]{dim}, unbiased ? 1 : 0, keepdim);
     }
 
-    public Tensor var(int[] dims, boolean unbiased, boolean keepdim) { return wrap(data.var(dims, unbiased ? 1 : 0, keepdim)); }
+    public Tensor var(int[] dims, boolean unbiased, boolean keepdim) { return ReductionOps.var(this, dims, unbiased ? 1 : 0, keepdim); }
 
     public Tensor std() { return var().sqrt(); }
 
     public Tensor std(int dim, boolean unbiased, boolean keepdim) { return var(dim, unbiased, keepdim).sqrt(); }
 
-    /** The largest element, as a 0-d tensor. */
-    public Tensor max() { return wrap(data.reduce(ReduceOp.MAX, null, false)); }
+    /** The largest element, as a 0-d tensor; tied maxima share the gradient. */
+    public Tensor max() { return ReductionOps.extreme(this, true); }
 
-    public Tensor min() { return wrap(data.reduce(ReduceOp.MIN, null, false)); }
+    public Tensor min() { return ReductionOps.extreme(this, false); }
 
-    /** Largest values along dim and their (first) indices. */
-    public ValuesIndices max(int dim, boolean keepdim) {
-        NDArray[] r = data.maxMin(true, dim, keepdim);
-        return new ValuesIndices(wrap(r[0]), wrap(r[1]));
-    }
+    /** Largest values along dim and their (first) indices; the gradient goes to the chosen elements. */
+    public ValuesIndices max(int dim, boolean keepdim) { return ReductionOps.extremeAlong(this, true, dim, keepdim); }
 
-    public ValuesIndices min(int dim, boolean keepdim) {
-        NDArray[] r = data.maxMin(false, dim, keepdim);
-        return new ValuesIndices(wrap(r[0]), wrap(r[1]));
-    }
+    public ValuesIndices min(int dim, boolean keepdim) { return ReductionOps.extremeAlong(this, false, dim, keepdim); }
 
     /** Index of the largest element of the flattened tensor. */
     public Tensor argmax() { return wrap(data.argmax()); }
@@ -374,112 +496,119 @@ public final class Tensor {
 
     public Tensor argmin(int dim, boolean keepdim) { return wrap(data.maxMin(false, dim, keepdim)[1]); }
 
-    public Tensor logsumexp(int dim, boolean keepdim) { return wrap(data.logsumexp(new int[]{dim}, keepdim)); }
+    public Tensor logsumexp(int dim, boolean keepdim) { return ReductionOps.logsumexp(this, new int[]{dim}, keepdim); }
 
     /** The 2-norm of all elements. */
-    public Tensor norm() { return wrap(data.norm(2, null, false)); }
+    public Tensor norm() { return ReductionOps.norm(this, 2, null, false); }
 
-    public Tensor norm(double p, int dim, boolean keepdim) { return wrap(data.norm(p, new int[]{dim}, keepdim)); }
+    public Tensor norm(double p, int dim, boolean keepdim) { return ReductionOps.norm(this, p, new int[]{dim}, keepdim); }
 
     public Tensor any() { return wrap(data.reduce(ReduceOp.ANY, null, false)); }
 
     public Tensor all() { return wrap(data.reduce(ReduceOp.ALL, null, false)); }
 
-    public Tensor softmax(int dim) { return wrap(data.softmax(dim)); }
+    public Tensor softmax(int dim) { return ReductionOps.softmax(this, dim); }
 
-    public Tensor logSoftmax(int dim) { return wrap(data.logSoftmax(dim)); }
+    public Tensor logSoftmax(int dim) { return ReductionOps.logSoftmax(this, dim); }
 
-    // ------------------------------------------------------------------ matrix products
+    // ------------------------------------------------------------------ matrix products (MatmulOps)
 
     /** torch.matmul: dot, matrix-vector, matrix and batched products with broadcast batch dims. */
-    public Tensor matmul(Tensor o) { return wrap(data.matmul(o.data)); }
+    public Tensor matmul(Tensor o) { return MatmulOps.matmul(this, o, "MatmulBackward", data.matmul(o.data)); }
 
-    public Tensor mm(Tensor o) { return wrap(data.mm(o.data)); }
+    public Tensor mm(Tensor o) { return MatmulOps.matmul(this, o, "MmBackward", data.mm(o.data)); }
 
-    public Tensor bmm(Tensor o) { return wrap(data.bmm(o.data)); }
+    public Tensor bmm(Tensor o) { return MatmulOps.matmul(this, o, "BmmBackward", data.bmm(o.data)); }
 
-    // ------------------------------------------------------------------ shape ops (views where possible)
+    // ------------------------------------------------------------------ shape ops (ViewOps, JoinOps)
 
-    public Tensor reshape(int... shape) { return wrap(data.reshape(shape)); }
+    /** Same data in a new shape: a view when the strides allow, else a copy. One size may be -1. */
+    public Tensor reshape(int... shape) { return ViewOps.reshape(this, shape, false); }
 
-    public Tensor view(int... shape) { return wrap(data.view(shape)); }
+    /** As reshape, but always a view: fails when the strides do not allow one. */
+    public Tensor view(int... shape) { return ViewOps.reshape(this, shape, true); }
 
-    public Tensor permute(int... dims) { return wrap(data.permute(dims)); }
+    public Tensor permute(int... dims) { return ViewOps.permute(this, dims); }
 
-    public Tensor transpose(int dim0, int dim1) { return wrap(data.transpose(dim0, dim1)); }
+    public Tensor transpose(int dim0, int dim1) { return ViewOps.transpose(this, dim0, dim1); }
 
-    public Tensor t() { return wrap(data.t()); }
+    public Tensor t() { return ViewOps.t(this); }
 
-    public Tensor squeeze() { return wrap(data.squeeze()); }
+    public Tensor squeeze() { return ViewOps.reshaping(this, data.squeeze(), "SqueezeBackward"); }
 
-    public Tensor squeeze(int dim) { return wrap(data.squeeze(dim)); }
+    public Tensor squeeze(int dim) { return ViewOps.reshaping(this, data.squeeze(dim), "SqueezeBackward"); }
 
-    public Tensor unsqueeze(int dim) { return wrap(data.unsqueeze(dim)); }
+    public Tensor unsqueeze(int dim) { return ViewOps.reshaping(this, data.unsqueeze(dim), "UnsqueezeBackward"); }
 
-    public Tensor flatten() { return wrap(data.flatten()); }
+    public Tensor flatten() { return flatten(0, -1); }
 
-    public Tensor flatten(int startDim, int endDim) { return wrap(data.flatten(startDim, endDim)); }
+    public Tensor flatten(int startDim, int endDim) {
+        NDArray f = data.flatten(startDim, endDim);
+        return f.sharesStorage(data) ? ViewOps.reshaping(this, f, "FlattenBackward") : ViewOps.reshape(this, f.shapeRef(), false);
+    }
 
-    public Tensor expand(int... shape) { return wrap(data.expand(shape)); }
+    /** A broadcast view (size-1 dims repeated without copying); -1 keeps a size. */
+    public Tensor expand(int... shape) { return ViewOps.expand(this, shape); }
 
-    public Tensor contiguous() { return wrap(data.contiguous()); }
+    public Tensor contiguous() { return isContiguous() ? this : PointwiseOps.clone(this); }
 
     public boolean isContiguous() { return data.isContiguous(); }
 
-    public Tensor narrow(int dim, int start, int length) { return wrap(data.narrow(dim, start, length)); }
+    public Tensor narrow(int dim, int start, int length) { return ViewOps.narrow(this, dim, start, length); }
 
-    /** x[start:end:step] along dim. */
-    public Tensor slice(int dim, int start, int end, int step) { return wrap(data.slice(dim, start, end, step)); }
+    /** Python's {@code x[start:end:step]} along dim. */
+    public Tensor slice(int dim, int start, int end, int step) { return ViewOps.slice(this, dim, start, end, step); }
 
-    public Tensor select(int dim, int index) { return wrap(data.select(dim, index)); }
+    public Tensor select(int dim, int index) { return ViewOps.select(this, dim, index); }
 
-    public Tensor unfold(int dim, int size, int step) { return wrap(data.unfold(dim, size, step)); }
+    /** Sliding windows of {@code size} every {@code step} along dim, as a new last dim (a view). */
+    public Tensor unfold(int dim, int size, int step) { return ViewOps.unfold(this, dim, size, step); }
 
-    // ------------------------------------------------------------------ indexing and joining
+    // ------------------------------------------------------------------ indexing and joining (IndexOps, JoinOps)
 
-    public Tensor indexSelect(int dim, Tensor index) { return wrap(data.indexSelect(dim, index.data)); }
+    public Tensor indexSelect(int dim, Tensor index) { return IndexOps.indexSelect(this, dim, index); }
 
-    /** x[index] along dim 0 with an int64 index of any shape. */
-    public Tensor index(Tensor index) { return wrap(data.index(index.data)); }
+    /** Out of place torch.index_add: src's slices added at the positions of a 1-D index along dim. */
+    public Tensor indexAdd(int dim, Tensor index, Tensor src) { return IndexOps.indexAdd(this, dim, index, src); }
 
-    public Tensor gather(int dim, Tensor index) { return wrap(data.gather(dim, index.data)); }
-
-    public Tensor scatter(int dim, Tensor index, Tensor src) { return wrap(data.scatter(dim, index.data, src.data, false)); }
-
-    public Tensor scatterAdd(int dim, Tensor index, Tensor src) { return wrap(data.scatter(dim, index.data, src.data, true)); }
-
-    public Tensor maskedFill(Tensor mask, double value) { return wrap(data.maskedFill(mask.data, value)); }
-
-    public Tensor maskedSelect(Tensor mask) { return wrap(data.maskedSelect(mask.data)); }
-
-    public static Tensor cat(List<Tensor> tensors, int dim) { return wrap(NDArray.cat(arrays(tensors), dim)); }
-
-    public static Tensor stack(List<Tensor> tensors, int dim) { return wrap(NDArray.stack(arrays(tensors), dim)); }
-
-    public List<Tensor> split(int size, int dim) { return tensors(data.split(size, dim)); }
-
-    public List<Tensor> split(int[] sizes, int dim) { return tensors(data.split(sizes, dim)); }
-
-    public List<Tensor> chunk(int chunks, int dim) { return tensors(data.chunk(chunks, dim)); }
-
-    /** Constant padding; pads are (before, after) pairs from the last dim backwards. */
-    public Tensor pad(int[] pads, double value) { return wrap(data.pad(pads, value)); }
-
-    private static List<NDArray> arrays(List<Tensor> ts) {
-        List<NDArray> out = new ArrayList<>(ts.size());
-        for (Tensor t : ts) out.add(t.data);
-        return out;
+    /** NumPy-style {@code x[index]} along dim 0 with an int64 index of any shape. */
+    public Tensor index(Tensor index) {
+        if (dim() == 0) throw new IllegalArgumentException("index: cannot index a 0-d tensor");
+        int[] rest = Arrays.copyOfRange(shape(), 1, dim());
+        int[] outShape = new int[index.dim() + rest.length];
+        System.arraycopy(index.shape(), 0, outShape, 0, index.dim());
+        System.arraycopy(rest, 0, outShape, index.dim(), rest.length);
+        return indexSelect(0, index.reshape(-1)).reshape(outShape);
     }
 
-    private static List<Tensor> tensors(List<NDArray> as) {
-        List<Tensor> out = new ArrayList<>(as.size());
-        for (NDArray a : as) out.add(wrap(a));
-        return out;
-    }
+    public Tensor gather(int dim, Tensor index) { return IndexOps.gather(this, dim, index); }
 
-    /** As PyTorch prints tensors: {@code tensor([[1., 2.]])}, summarised beyond 1000 elements. */
+    public Tensor scatter(int dim, Tensor index, Tensor src) { return IndexOps.scatter(this, dim, index, src, false); }
+
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) { return IndexOps.scatter(this, dim, index, src, true); }
+
+    public Tensor maskedFill(Tensor mask, double value) { return IndexOps.maskedFill(this, mask, value); }
+
+    public Tensor maskedSelect(Tensor mask) { return IndexOps.maskedSelect(this, mask); }
+
+    public static Tensor cat(List<Tensor> tensors, int dim) { return JoinOps.cat(tensors, dim); }
+
+    public static Tensor stack(List<Tensor> tensors, int dim) { return JoinOps.stack(tensors, dim); }
+
+    public List<Tensor> split(int size, int dim) { return JoinOps.pieces(this, data.split(size, dim), dim); }
+
+    public List<Tensor> split(int[] sizes, int dim) { return JoinOps.pieces(this, data.split(sizes, dim), dim); }
+
+    public List<Tensor> chunk(int chunks, int dim) { return JoinOps.pieces(this, data.chunk(chunks, dim), dim); }
+
+    /** Constant padding as torch.nn.functional.pad: (before, after) pairs from the last dim; negative pads crop. */
+    public Tensor pad(int[] pads, double value) { return JoinOps.pad(this, pads, value); }
+
+    /** As PyTorch prints tensors: {@code tensor([[1., 2.]], gradFn=<MulBackward>)}, summarised beyond 1000 elements. */
     @Override
     public String toString() {
-        return Printer.format(data, requiresGrad ? List.of("requiresGrad=True") : null);
+        List<String> suffix = gradFn != null ? List.of("gradFn=<" + gradFn.name() + ">")
+                : requiresGrad ? List.of("requiresGrad=True") : null;
+        return Printer.format(data, suffix);
     }
 }

@@ -55,6 +55,14 @@ public final class Shapes {
         return out;
     }
 
+    /** Whether an array of shape {@code from} can be broadcast (expanded) to shape {@code to}. */
+    public static boolean expandable(int[] from, int[] to) {
+        if (from.length > to.length) return false;
+        int lead = to.length - from.length;
+        for (int i = 0; i < from.length; i++) if (from[i] != 1 && from[i] != to[lead + i]) return false;
+        return true;
+    }
+
     /** Resolves one {@code -1} in a requested shape against a known element count. */
     public static int[] infer(String op, int[] requested, long numel) {
         int[] shape = requested.clone();

@@ -1,0 +1,34 @@
+package dev.kindling.autograd;
+
+import dev.kindling.tensor.BinaryOp;
+
+/** The node behind a leaf that requires grad: it adds the gradient that reaches it into the leaf's {@code grad}. */
+final class AccumulateGrad extends Node {
+    final Tensor leaf;
+
+    AccumulateGrad(Tensor leaf) {
+        super("AccumulateGrad", new Edge[0], new GradMeta[]{GradMeta.of(leaf.data())});
+        this.leaf = leaf;
+    }
+
+    @Override
+    Tensor[] apply(Tensor[] gradOutputs) { throw new IllegalStateException("AccumulateGrad is run by the engine"); }
+
+    /**
+     * Sums {@code g} into the leaf's gradient. The first gradient is copied, because it may be a
+     * tensor the caller still holds (the seed of backward, or a hook's result) and later
+     * accumulation writes into it. Leaves shared by threads training at once are summed under a lock.
+     */
+    void accumulate(Tensor g, boolean createGraph) {
+        synchronized (leaf) {
+            Tensor old = leaf.grad();
+            if (old == null) {
+                leaf.setGrad(createGraph ? g : Tensor.wrap(g.data().copy()));
+            } else if (createGraph || old.requiresGrad()) {
+                leaf.setGrad(old.add(g));
+            } else {
+                old.data().binary_(BinaryOp.ADD, g.data());
+            }
+        }
+    }
+}

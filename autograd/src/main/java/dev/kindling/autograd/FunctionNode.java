@@ -1,0 +1,79 @@
+package dev.kindling.autograd;
+
+import dev.kindling.tensor.Shapes;
+import java.util.Arrays;
+
+/**
+ * Runs a user-defined op: forward without recording, then one node whose backward is the user's.
+ * Shared by {@link Function} (one output) and {@link MultiOutputFunction}.
+ */
+final class FunctionNode extends Node {
+    interface Forward { Tensor[] run(FunctionContext ctx); }
+
+    interface BackwardFn { Tensor[] run(FunctionContext ctx, Tensor[] gradOutputs); }
+
+    private final FunctionContext ctx;
+    private final BackwardFn backward;
+    private final int inputs;
+
+    private FunctionNode(String name, Edge[] next, GradMeta[] outputs, FunctionContext ctx, BackwardFn backward) {
+        super(name, next, outputs);
+        this.ctx = ctx;
+        this.backward = backward;
+        this.inputs = next.length;
+    }
+
+    static Tensor[] run(String name, Tensor[] inputs, Forward forward, BackwardFn backward) {
+        boolean[] needs = new boolean[inputs.length];
+        boolean record = false;
+        for (int i = 0; i < inputs.length; i++) {
+            needs[i] = inputs[i] != null && inputs[i].requiresGrad() && GradMode.isEnabled();
+            record |= needs[i];
+        }
+        FunctionContext ctx = new FunctionContext(needs);
+        Tensor[] raw;
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            raw = forward.run(ctx);
+        }
+        if (raw == null || raw.length == 0) throw new IllegalStateException(name + ": forward returned no outputs");
+        // Fresh tensors, so that returning an input as-is never rewrites the input's own history.
+        Tensor[] outputs = new Tensor[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            if (raw[i] == null) throw new IllegalStateException(name + ": forward returned null as output " + i);
+            outputs[i] = Tensor.wrap(raw[i].data());
+        }
+        if (!record) return outputs;
+        Edge[] edges = new Edge[inputs.length];
+        for (int i = 0; i < inputs.length; i++) edges[i] = needs[i] ? inputs[i].gradientEdge() : null;
+        GradMeta[] meta = new GradMeta[outputs.length];
+        for (int i = 0; i < outputs.length; i++) meta[i] = GradMeta.of(outputs[i].data());
+        FunctionNode node = new FunctionNode(name, edges, meta, ctx, backward);
+        node.keep(ctx.saved());
+        for (int i = 0; i < outputs.length; i++) {
+            if (outputs[i].dtype().isFloatingPoint() && !ctx.isNonDifferentiable(raw[i])) outputs[i].attach(node, i);
+        }
+        return outputs;
+    }
+
+    /** Outputs that got no gradient get zeros, so the user's backward never sees null. */
+    @Override
+    Tensor[] apply(Tensor[] gradOutputs) {
+        Tensor[] g = gradOutputs.clone();
+        for (int i = 0; i < g.length; i++) if (g[i] == null) g[i] = outputs[i].zeros();
+        Tensor[] grads = backward.run(ctx, g);
+        if (grads == null || grads.length != inputs) {
+            throw new IllegalStateException(name() + ": backward returned " + (grads == null ? "null" : grads.length
+                    + " gradients") + " but forward took " + inputs + " inputs (return null for an input without gradient)");
+        }
+        for (int i = 0; i < grads.length; i++) {
+            if (grads[i] != null && next[i] != null) {
+                int[] want = next[i].node().outputs[next[i].inputNr()].shape();
+                if (!Arrays.equals(grads[i].shape(), want) && !Shapes.expandable(want, grads[i].shape())) {
+                    throw new IllegalStateException(name() + ": backward returned a gradient of shape "
+                            + Shapes.str(grads[i].shape()) + " for input " + i + " of shape " + Shapes.str(want));
+                }
+            }
+        }
+        return grads;
+    }
+}
