@@ -13,7 +13,11 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Per-op overhead on tiny tensors: one add of two float32 [4] tensors (PERF.md's small-op row). */
+/**
+ * Per-op overhead on tiny tensors: one add of two float32 [4] tensors (PERF.md's small-op row), with
+ * recording off (inputs do not require grad) and on (both inputs require grad, so each add records a
+ * node), beside a plain Java loop over float[4] as the floor.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -21,14 +25,29 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 10, time = 1)
 @Fork(1)
 public class SmallOpBench {
-    Tensor a, b;
+    Tensor a, b, ra, rb;
+    float[] fa, fb;
 
     @Setup
     public void setup() {
-        a = Tensor.of(new float[]{1, 2, 3, 4}, 4);
-        b = Tensor.of(new float[]{5, 6, 7, 8}, 4);
+        fa = new float[]{1, 2, 3, 4};
+        fb = new float[]{5, 6, 7, 8};
+        a = Tensor.of(fa.clone(), 4);
+        b = Tensor.of(fb.clone(), 4);
+        ra = Tensor.of(fa.clone(), 4).requiresGrad_(true);
+        rb = Tensor.of(fb.clone(), 4).requiresGrad_(true);
     }
 
     @Benchmark
     public Tensor addFloat4() { return a.add(b); }
+
+    @Benchmark
+    public Tensor addFloat4Recording() { return ra.add(rb); }
+
+    @Benchmark
+    public float[] plainLoopFloat4() {
+        float[] out = new float[4];
+        for (int i = 0; i < 4; i++) out[i] = fa[i] + fb[i];
+        return out;
+    }
 }
