@@ -240,6 +240,8 @@ class OpGradcheckSpec : FunSpec({
         gradgradcheck(f64(0.0, 2.0, 0.0, 4.0, 5.0, 6.0, shape = intArrayOf(2, 3))) { it[0].prod(1, false) }
         gradgradcheck(f64(2.0, 0.0, 3.0, 4.0)) { it[0].prod() }
         gradgradcheck(f64(2.0, 0.0, 3.0, 0.0)) { it[0].prod() }
+        gradgradcheck(f64(0.0, 0.0, 3.0, 0.0)) { it[0].prod() }
+        gradgradcheck(f64(0.0, 2.0, 0.0, 4.0, 0.0, 6.0, shape = intArrayOf(3, 2))) { it[0].prod(0, true) }
     }
 
     test("var and std, unbiased and not, keepdim and not, over a dim, several dims and everything") {
