@@ -106,6 +106,19 @@ class OpGradcheckSpec : FunSpec({
         gb.toDoubleArray() shouldBeClose doubleArrayOf(0.0, 8.0 * kotlin.math.ln(2.0))
     }
 
+    test("pow(Tensor): the base's gradient where the exponent is 0 is 0, even at a zero base (0 * 0^-1 is not NaN)") {
+        val a = f64(0.0, 2.0, 0.0)
+        val b = f64(0.0, 0.0, 1.0)
+        Autograd.grad(arrayOf(a.pow(b).sum()), arrayOf(a), null, false, false)[0].toDoubleArray() shouldBeClose
+            doubleArrayOf(0.0, 0.0, 1.0)
+    }
+
+    test("pow(double) at a zero base: exponent 0 and 2 give 0, exponent 1 gives 1") {
+        gradOf(f64(0.0, 2.0)) { it.pow(0.0) } shouldBeClose doubleArrayOf(0.0, 0.0)
+        gradOf(f64(0.0, 2.0)) { it.pow(2.0) } shouldBeClose doubleArrayOf(0.0, 4.0)
+        gradOf(f64(0.0, 2.0)) { it.pow(1.0) } shouldBeClose doubleArrayOf(1.0, 1.0)
+    }
+
     // ------------------------------------------------------------------ unary ops
 
     data class Unary(val name: String, val input: () -> Tensor, val f: (Tensor) -> Tensor)
@@ -299,7 +312,7 @@ class OpGradcheckSpec : FunSpec({
 
     test("norm(p, dim, keepdim) for p = 1, 2, 3 and inf") {
         val x = randnAway(3, 4, gap = 0.1)
-        for (p in doubleArrayOf(1.0, 2.0, 3.0, Double.POSITIVE_INFINITY)) for (d in listOf(0, -1)) for (k in listOf(true, false)) {
+        for (p in doubleArrayOf(1.0, 2.0, 3.0, Double.POSITIVE_INFINITY, 0.5, 1.5)) for (d in listOf(0, -1)) for (k in listOf(true, false)) {
             checkBoth(x) { it[0].norm(p, d, k) }
         }
     }
@@ -308,6 +321,13 @@ class OpGradcheckSpec : FunSpec({
         val x = f64(0.0, 0.0, 0.0, 1.0, 2.0, 2.0, shape = intArrayOf(2, 3))
         gradOf(x) { it.norm(2.0, 1, false) } shouldBeClose doubleArrayOf(0.0, 0.0, 0.0, 1.0 / 3, 2.0 / 3, 2.0 / 3)
         gradOf(f64(0.0, 0.0, 0.0)) { it.norm() } shouldBeClose DoubleArray(3)
+    }
+
+    test("the 1-norm's gradient is sign(x): 0 at a zero element; the 3-norm's is finite there too") {
+        gradOf(f64(-2.0, 0.0, 1.0)) { it.norm(1.0, 0, false) } shouldBeClose doubleArrayOf(-1.0, 0.0, 1.0)
+        // d ||x||_3 / dx = x |x| / ||x||_3^2, with ||(-2, 0, 1)||_3 = 9^(1/3)
+        val n3 = Math.cbrt(9.0)
+        gradOf(f64(-2.0, 0.0, 1.0)) { it.norm(3.0, 0, false) } shouldBeClose doubleArrayOf(-4.0 / (n3 * n3), 0.0, 1.0 / (n3 * n3))
     }
 
     test("the inf-norm shares its gradient evenly among tied largest |x|, with their signs") {
