@@ -63,6 +63,13 @@ class OpGradcheckSpec : FunSpec({
         checkBoth(a) { b.abs().add(0.5).pow(it[0]) }
     }
 
+    test("binary ops with a 0-d or [1] operand broadcast over a matrix collect the summed gradient") {
+        val s = Tensor.scalar(0.8, dev.kindling.tensor.DType.FLOAT64).requiresGrad_(true)
+        checkBoth(s, randn(3, 4)) { it[0].mul(it[1]) }
+        checkBoth(randn(3, 4), s) { it[0].div(it[1]).sub(it[1]) }
+        checkBoth(uniform(0.5, 1.5, 1), randn(2, 3)) { it[0].pow(it[1]).add(it[0]) }
+    }
+
     test("tensor with a number: add sub mul div rsub rdiv") {
         val x = randn(3, 4)
         checkBoth(x) { it[0].add(1.7) }

@@ -100,6 +100,15 @@ class ShapeOpGradcheckSpec : FunSpec({
         checkBoth(randn(6)) { it[0].view(2, 3).t().unfold(0, 2, 1).contiguous() }
     }
 
+    test("views to and from 0-d tensors: select of a vector, unsqueeze and expand of a scalar, stack of scalars") {
+        checkBoth(randn(5)) { it[0].select(0, 2) }
+        checkBoth(randn(5)) { it[0].select(0, 2).unsqueeze(0).expand(3) }
+        val s = Tensor.scalar(0.4, DType.FLOAT64).requiresGrad_(true)
+        checkBoth(s) { it[0].expand(2, 3) }
+        checkBoth(s) { it[0].reshape(1, 1) }
+        checkBoth(s, Tensor.scalar(-1.2, DType.FLOAT64).requiresGrad_(true)) { Tensor.stack(listOf(it[0], it[1], it[0]), 0) }
+    }
+
     // ------------------------------------------------------------------ indexing
 
     test("indexSelect with repeated indices: the gradients add up") {
@@ -121,6 +130,8 @@ class ShapeOpGradcheckSpec : FunSpec({
         val x = randn(3, 4)
         checkBoth(x) { it[0].gather(1, longs(0, 3, 1, 1, 2, 0, shape = intArrayOf(3, 2))) }
         checkBoth(x) { it[0].gather(0, longs(2, 0, 2, 1, 1, 1, 0, 0, shape = intArrayOf(2, 4))) }
+        // an index smaller than the input along the other dims too, as PyTorch allows
+        checkBoth(x) { it[0].gather(1, longs(3, 0, 2, 2, shape = intArrayOf(2, 2))) }
         gradOf(f64(1.0, 2.0, 3.0)) { it.gather(0, longs(1, 1, 2)) } shouldBeClose doubleArrayOf(0.0, 2.0, 1.0)
     }
 
@@ -228,6 +239,13 @@ class ShapeOpGradcheckSpec : FunSpec({
         checkBoth(x) { it[0].pad(intArrayOf(1, 0, 2, 1), 1.5) }
         checkBoth(x) { it[0].pad(intArrayOf(-1, -1), 0.0) }
         checkBoth(x) { it[0].pad(intArrayOf(-1, 2, 1, -2), 0.0) }
+    }
+
+    test("a classifier's loss (logSoftmax, gather, mean) composed with views: gradcheck and gradgradcheck") {
+        val target = longs(2, 0, 3, shape = intArrayOf(3, 1))
+        checkBoth(randn(3, 5), randn(5, 4)) {
+            it[0].matmul(it[1]).tanh().logSoftmax(-1).gather(1, target).neg().mean()
+        }
     }
 
     // ------------------------------------------------------------------ conversions
