@@ -142,9 +142,13 @@ class InPlaceFunctionGradcheckSpec : FunSpec({
         }
     }
 
-    test("x.mul_(x) multiplies by the old value: the gradient is 2x") {
+    test("an in-place op with itself as the operand uses its old value: y.mul_(y) is y^2, y.div_(y) is 1, y.add_(y) is 2y") {
         checkBoth(randn(3, 4)) { val y = it[0].mul(1.0); y.mul_(y); y }
+        checkBoth(randnAway(3, 4, gap = 0.5)) { val y = it[0].mul(1.0); y.div_(y); y.add(it[0]) }
         gradOf(f64(1.0, -2.0, 3.0)) { val y = it.mul(1.0); y.mul_(y); y } shouldBeClose doubleArrayOf(2.0, -4.0, 6.0)
+        gradOf(f64(1.0, -2.0, 3.0)) { val y = it.mul(1.0); y.div_(y); y } shouldBeClose doubleArrayOf(0.0, 0.0, 0.0)
+        gradOf(f64(1.0, -2.0, 3.0)) { val y = it.mul(1.0); y.add_(y); y } shouldBeClose doubleArrayOf(2.0, 2.0, 2.0)
+        gradOf(f64(1.0, -2.0, 3.0)) { val y = it.mul(1.0); y.sub_(y); y.add(it) } shouldBeClose doubleArrayOf(1.0, 1.0, 1.0)
     }
 
     test("clamp_ (points away from the bounds)") {
