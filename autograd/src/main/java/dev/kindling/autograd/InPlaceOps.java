@@ -36,8 +36,14 @@ final class InPlaceOps {
     static Tensor arithmetic(Tensor self, BinaryOp op, Tensor o) {
         String name = op.name().toLowerCase() + "_";
         boolean record = prepare(name, self, o);
-        // mul_ and div_ need the old value of self for the other operand's gradient.
-        Tensor old = record && o.requiresGrad() && op == BinaryOp.MUL ? PointwiseOps.clone(self) : null;
+        boolean product = record && (op == BinaryOp.MUL || op == BinaryOp.DIV);
+        // mul_ and div_ need the old value of self for the other operand's gradient. It is cloned before
+        // the write: saving self itself (or the result) would fail the version check as soon as a later
+        // in-place op changed self again, as in y.div_(z); y.add_(1).
+        Tensor old = product && o.requiresGrad() ? PointwiseOps.clone(self) : null;
+        // Their self gradient needs the operand; when it shares self's storage (y.mul_(y)) the write
+        // changes it too, so its old value is cloned as well.
+        Tensor operand = product && o.data().sharesStorage(self.data()) ? PointwiseOps.clone(o) : o;
         self.data().binary_(op, o.data());
         if (!record) return self;
         String node = backwardName(op);
@@ -45,17 +51,17 @@ final class InPlaceOps {
             case ADD: return Graph.record(node, self, g -> new Tensor[]{g, g}, new Tensor[]{self, o});
             case SUB: return Graph.record(node, self, g -> new Tensor[]{g, g.neg()}, new Tensor[]{self, o});
             case MUL: {
-                SavedTensor so = Graph.save(o), sOld = old == null ? null : Graph.save(old);
+                SavedTensor so = Graph.save(operand), sOld = old == null ? null : Graph.save(old);
                 return Graph.record(node, self, g -> new Tensor[]{g.mul(so.get()), sOld == null ? null : g.mul(sOld.get())},
                         new Tensor[]{self, o}, so, sOld);
             }
             case DIV: {
-                // d(a/b)/db = -out / b, with out the new value of self.
-                SavedTensor so = Graph.save(o), sOut = Graph.save(self, o.requiresGrad());
+                // d(a/b)/db = -a / b^2, with a the old value of self.
+                SavedTensor so = Graph.save(operand), sOld = old == null ? null : Graph.save(old);
                 return Graph.record(node, self, g -> {
                     Tensor b = so.get();
-                    return new Tensor[]{g.div(b), sOut == null ? null : g.neg().mul(sOut.get()).div(b)};
-                }, new Tensor[]{self, o}, so, sOut);
+                    return new Tensor[]{g.div(b), sOld == null ? null : g.neg().mul(sOld.get()).div(b.mul(b))};
+                }, new Tensor[]{self, o}, so, sOld);
             }
             default: throw new IllegalArgumentException(name + " is not an in-place op");
         }

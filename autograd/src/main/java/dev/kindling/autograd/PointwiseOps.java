@@ -50,7 +50,10 @@ final class PointwiseOps {
         }, new Tensor[]{a, b}, sa, sb);
     }
 
-    /** d(a^b)/da = b a^(b-1); d(a^b)/db = a^b ln a, taken as 0 where a = 0 and b >= 0 (PyTorch's convention). */
+    /**
+     * d(a^b)/da = b a^(b-1), taken as 0 where b = 0 (a^0 is constant; the formula would give 0 * 0^-1 =
+     * NaN at a = 0); d(a^b)/db = a^b ln a, taken as 0 where a = 0 and b >= 0. Both are PyTorch's conventions.
+     */
     static Tensor pow(Tensor a, Tensor b) {
         Tensor out = out(a.data().binary(BinaryOp.POW, b.data()));
         if (!Graph.records(a, b)) return out;
@@ -58,7 +61,7 @@ final class PointwiseOps {
         boolean needA = a.requiresGrad();
         Graph.record("PowBackward", out, g -> {
             Tensor av = sa.get(), bv = sb.get();
-            Tensor ga = needA ? g.mul(bv).mul(av.pow(bv.sub(1.0))) : null;
+            Tensor ga = needA ? Tensor.where(bv.eq(0.0), Tensor.scalar(0.0, g.dtype()), g.mul(bv).mul(av.pow(bv.sub(1.0)))) : null;
             Tensor gb = null;
             if (so != null) {
                 Tensor zeroBase = av.eq(0.0).logicalAnd(bv.ge(0.0));

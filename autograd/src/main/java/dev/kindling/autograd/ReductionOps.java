@@ -40,9 +40,19 @@ final class ReductionOps {
     }
 
     /**
-     * d(prod)/dx_i is the product of the others. Dividing the product by x_i fails at zeros, so where a
-     * slice has exactly one zero that element gets the product of the rest, and with two or more
-     * zeros every element gets 0.
+     * d(prod)/dx_i is the product of the others. Dividing the product by x_i fails at zeros, so slices
+     * with zeros are handled by how many they hold, with P the product of the slice's non-zero
+     * elements and Z the sum of its zero elements (worth 0, but its derivative is 1 for each of them):
+     * <ul>
+     * <li>no zero: P / x_i;
+     * <li>one zero: P for the zero, P / x_i * Z for the others;
+     * <li>two zeros: P * (Z - x_i), the other zero, for each zero, 0 for the others;
+     * <li>more: 0 everywhere.
+     * </ul>
+     * The values are the products of the others in every case, but a plain 0 would be right only in
+     * value: the gradient itself must still depend on the zeros (d2/dx_i dx_j of x_i x_j x_k is x_k
+     * even where x_i = 0), so the zeros stay in the formula through Z. This makes the rule exact to
+     * second order (double backward) everywhere.
      */
     static Tensor prod(Tensor a, int[] dims, boolean keepdim) {
         Tensor out = Tensor.wrap(a.data().reduce(ReduceOp.PROD, dims, keepdim));
@@ -50,15 +60,20 @@ final class ReductionOps {
         int[] shape = a.shape(), k = keptShape("prod", shape, dims);
         SavedTensor sa = Graph.save(a), so = Graph.save(out);
         return Graph.record("ProdBackward", out, g -> {
-            Tensor x = sa.get(), gk = kept(g, k), p = kept(so.get(), k);
+            Tensor x = sa.get(), gk = kept(g, k);
             Tensor isZero = x.detach().eq(0.0);
-            Tensor zeros = isZero.to(x.dtype()).sum(dimsOf(dims, shape.length), true);
+            if (!isZero.any().toBooleanArray()[0]) return new Tensor[]{gk.mul(kept(so.get(), k).div(x))};
+            int[] all = dimsOf(dims, shape.length);
+            Tensor zeros = isZero.to(x.dtype()).sum(all, true);
             Tensor safeX = x.maskedFill(isZero, 1);
-            Tensor productOfOthers = prodKept(safeX, dims, shape.length);
-            Tensor noZero = p.div(safeX);
-            Tensor oneZero = Tensor.where(isZero, productOfOthers.expand(shape), x.mul(0.0));
-            Tensor grad = Tensor.where(zeros.eq(0.0).expand(shape), noZero, Tensor.where(zeros.eq(1.0).expand(shape), oneZero, x.mul(0.0)));
-            return new Tensor[]{gk.mul(grad)};
+            Tensor p = prodKept(safeX, dims, shape.length);
+            Tensor z = x.maskedFill(isZero.logicalNot(), 0).sum(all, true);
+            Tensor none = Tensor.scalar(0.0, x.dtype());
+            Tensor one = zeros.eq(1.0), two = zeros.eq(2.0);
+            Tensor forZeros = Tensor.where(one, p, Tensor.where(two, p.mul(z.sub(x)), none));
+            Tensor forOthers = p.div(safeX).mul(Tensor.where(zeros.eq(0.0), Tensor.scalar(1.0, x.dtype()),
+                    Tensor.where(one, z, none)));
+            return new Tensor[]{gk.mul(Tensor.where(isZero, forZeros, forOthers))};
         }, a, sa, so);
     }
 
