@@ -52,6 +52,11 @@ final class FunctionNode extends Node {
         for (int i = 0; i < outputs.length; i++) {
             if (outputs[i].dtype().isFloatingPoint() && !ctx.isNonDifferentiable(raw[i])) outputs[i].attach(node, i);
         }
+        // A saved output must be the recorded one, or double backward would see it as a constant.
+        for (SavedTensor s : ctx.saved()) {
+            if (s == null) continue;
+            for (int i = 0; i < raw.length; i++) if (s.holds(raw[i])) s.rebind(outputs[i]);
+        }
         return outputs;
     }
 

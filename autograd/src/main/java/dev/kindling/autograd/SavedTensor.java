@@ -18,6 +18,15 @@ final class SavedTensor {
 
     void owner(Node node) { this.owner = node; }
 
+    /** Whether this holds exactly {@code t} (the same object, not just the same data). */
+    boolean holds(Tensor t) { return tensor == t; }
+
+    /**
+     * Holds {@code replacement} (a tensor over the same storage) instead; used when a user op saved
+     * the raw forward result and the recorded output, which carries the graph, replaces it.
+     */
+    void rebind(Tensor replacement) { tensor = replacement; }
+
     Tensor get() {
         Tensor t = tensor;
         String op = owner == null ? "backward" : owner.name();

@@ -189,13 +189,8 @@ class InPlaceFunctionGradcheckSpec : FunSpec({
         gradcheck(randn(3, 4)) { SigmoidSavingOutput().apply(it[0]) }
     }
 
-    // KNOWN BUG outside the op rules (FunctionNode.run / FunctionContext), left failing on purpose:
-    // a tensor that forward returns and also saves with ctx.saveForBackward is saved as the raw forward
-    // result, not as the output tensor that FunctionNode.run attaches to the node. In backward it
-    // therefore has no gradFn, so s (1 - s) is a constant to double backward and the second derivative
-    // misses the d s/dx term (gradgradcheck: analytical 0 where finite differences give s(1-s)(1-2s)).
-    // PyTorch saves such outputs with their grad_fn. Fix: after attaching the outputs, swap every saved
-    // tensor that is (identically) raw[i] for outputs[i].
+    // The saved output must reach backward as the recorded output (with its gradFn), or double backward
+    // would treat s (1 - s) as a constant and miss the d s/dx term.
     test("a user-defined sigmoid that saves its output: gradgradcheck (double backward through a saved output)") {
         gradgradcheck(randn(3, 4)) { SigmoidSavingOutput().apply(it[0]) }
     }
