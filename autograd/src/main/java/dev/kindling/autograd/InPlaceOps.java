@@ -1,13 +1,15 @@
 package dev.kindling.autograd;
 
 import dev.kindling.tensor.BinaryOp;
+import dev.kindling.tensor.NDArray;
+import java.util.function.UnaryOperator;
 
 /**
  * In-place ops. They refuse what autograd cannot follow, before touching any data: writing into a
  * leaf that requires grad (or a view of one) while recording. Otherwise, when recording, the
  * modified tensor's history is rebased: its new node takes the old one as input, so gradients
- * still reach everything it was computed from. The storage version goes up, so any node that
- * saved the old values refuses to run.
+ * still reach everything it was computed from; an op on a view rebases the view's base
+ * ({@link #rebase}). The storage version goes up, so any node that saved the old values refuses to run.
  */
 final class InPlaceOps {
     private InPlaceOps() {}
@@ -24,11 +26,11 @@ final class InPlaceOps {
             throw new IllegalStateException(op + ": this tensor is a view of a leaf that requires grad, which cannot be"
                     + " modified in place while grad mode is on; update it inside GradMode.noGrad(), or modify a clone()");
         }
-        boolean record = self.requiresGrad() || (other != null && other.requiresGrad());
-        if (record && base != null) {
-            throw new UnsupportedOperationException(op + ": writing in place into a view while recording (the view or the"
-                    + " value requires grad) is not supported; build the result out of place instead, e.g. with"
-                    + " Tensor.cat, where or maskedFill");
+        boolean record = self.requiresGrad() || (other != null && other.requiresGrad()) || (base != null && base.requiresGrad());
+        if (record && base != null && !base.data().isContiguous()) {
+            throw new UnsupportedOperationException(op + ": writing in place into a view of a non-contiguous tensor while"
+                    + " recording is not supported; call contiguous() on the tensor before taking the view, or build the"
+                    + " result out of place (Tensor.cat, where, maskedFill)");
         }
         return record;
     }
@@ -48,17 +50,17 @@ final class InPlaceOps {
         if (!record) return self;
         String node = backwardName(op);
         switch (op) {
-            case ADD: return Graph.record(node, self, g -> new Tensor[]{g, g}, new Tensor[]{self, o});
-            case SUB: return Graph.record(node, self, g -> new Tensor[]{g, g.neg()}, new Tensor[]{self, o});
+            case ADD: return rebase(node, self, g -> new Tensor[]{g, g}, new Tensor[]{self, o});
+            case SUB: return rebase(node, self, g -> new Tensor[]{g, g.neg()}, new Tensor[]{self, o});
             case MUL: {
                 SavedTensor so = Graph.save(operand), sOld = old == null ? null : Graph.save(old);
-                return Graph.record(node, self, g -> new Tensor[]{g.mul(so.get()), sOld == null ? null : g.mul(sOld.get())},
+                return rebase(node, self, g -> new Tensor[]{g.mul(so.get()), sOld == null ? null : g.mul(sOld.get())},
                         new Tensor[]{self, o}, so, sOld);
             }
             case DIV: {
                 // d(a/b)/db = -a / b^2, with a the old value of self.
                 SavedTensor so = Graph.save(operand), sOld = old == null ? null : Graph.save(old);
-                return Graph.record(node, self, g -> {
+                return rebase(node, self, g -> {
                     Tensor b = so.get();
                     return new Tensor[]{g.div(b), sOld == null ? null : g.neg().mul(sOld.get()).div(b.mul(b))};
                 }, new Tensor[]{self, o}, so, sOld);
@@ -74,11 +76,44 @@ final class InPlaceOps {
         if (!record) return self;
         String node = backwardName(op);
         switch (op) {
-            case ADD: case SUB: return Graph.record(node, self, g -> new Tensor[]{g}, self);
-            case MUL: return Graph.record(node, self, g -> new Tensor[]{g.mul(s)}, self);
-            case DIV: return Graph.record(node, self, g -> new Tensor[]{g.div(s)}, self);
+            case ADD: case SUB: return rebase(node, self, g -> new Tensor[]{g}, self);
+            case MUL: return rebase(node, self, g -> new Tensor[]{g.mul(s)}, self);
+            case DIV: return rebase(node, self, g -> new Tensor[]{g.div(s)}, self);
             default: throw new IllegalArgumentException(name + " is not an in-place op");
         }
+    }
+
+    /**
+     * Records an in-place op on {@code self}, whose rule treats input 0 as self's old value. On a plain
+     * tensor the history is rebased onto the new node. On a view the op changed part of its base, so
+     * (as PyTorch's CopySlices) the base gets the new node, whose backward runs the op's rule on the
+     * view's region of the base's gradient and passes the rest through; the view then reads its values
+     * from the base's new history.
+     */
+    private static Tensor rebase(String name, Tensor self, Backward rule, Tensor[] inputs, SavedTensor... saved) {
+        Tensor base = self.base();
+        if (base == null) return Graph.record(name, self, rule, inputs, saved);
+        NDArray v = self.data(), b = base.data();
+        int[] viewShape = v.shape(), viewStrides = v.strides(), baseShape = b.shape();
+        int offset = v.offset() - b.offset();
+        UnaryOperator<Tensor> region = x -> ViewOps.strided(x, viewShape, viewStrides, offset);
+        Tensor[] baseInputs = inputs.clone();
+        baseInputs[0] = base;
+        Graph.record("CopySlices", base, g -> {
+            Tensor whole = g.contiguous();
+            Tensor[] grads = rule.apply(region.apply(whole));
+            // The region's old values got the rule's gradient; everything else passes through unchanged.
+            Tensor rest = whole.sub(ViewOps.intoZeros(region.apply(whole), baseShape, region, "AsStrided"));
+            grads[0] = grads[0] == null ? rest : rest.add(ViewOps.intoZeros(grads[0].contiguous(), baseShape, region, "AsStrided"));
+            return grads;
+        }, baseInputs, saved);
+        Graph.record("AsStridedBackward", self, g -> new Tensor[]{ViewOps.intoZeros(g, baseShape, region, "AsStrided")}, base);
+        self.viewOfCurrentBase();
+        return self;
+    }
+
+    private static Tensor rebase(String name, Tensor self, Backward rule, Tensor input, SavedTensor... saved) {
+        return rebase(name, self, rule, new Tensor[]{input}, saved);
     }
 
     private static String backwardName(BinaryOp op) {
@@ -91,14 +126,14 @@ final class InPlaceOps {
         SavedTensor mask = record ? Graph.save(PointwiseOps.outside(self.detach(), min, max)) : null;
         self.data().clamp_(min, max);
         if (!record) return self;
-        return Graph.record("ClampBackward", self, g -> new Tensor[]{g.maskedFill(mask.get(), 0)}, self, mask);
+        return rebase("ClampBackward", self, g -> new Tensor[]{g.maskedFill(mask.get(), 0)}, self, mask);
     }
 
     static Tensor fill_(Tensor self, double value) {
         boolean record = prepare("fill_", self, null);
         self.data().fill_(value);
         if (!record) return self;
-        return Graph.record("FillBackward", self, g -> new Tensor[]{g.mul(0.0)}, self);
+        return rebase("FillBackward", self, g -> new Tensor[]{g.mul(0.0)}, self);
     }
 
     /** The old values are overwritten (zero gradient); the source's gradient is summed back to its shape by the engine. */
@@ -106,7 +141,7 @@ final class InPlaceOps {
         boolean record = prepare("copy_", self, src);
         self.data().copy_(src.data());
         if (!record) return self;
-        return Graph.record("CopyBackward", self, g -> new Tensor[]{g.mul(0.0), g}, new Tensor[]{self, src});
+        return rebase("CopyBackward", self, g -> new Tensor[]{g.mul(0.0), g}, new Tensor[]{self, src});
     }
 
     static Tensor maskedFill_(Tensor self, Tensor mask, double value) {
@@ -114,6 +149,6 @@ final class InPlaceOps {
         self.data().maskedFill_(mask.data(), value);
         if (!record) return self;
         SavedTensor sm = Graph.save(mask);
-        return Graph.record("MaskedFillBackward", self, g -> new Tensor[]{g.maskedFill(sm.get(), 0)}, self, sm);
+        return rebase("MaskedFillBackward", self, g -> new Tensor[]{g.maskedFill(sm.get(), 0)}, self, sm);
     }
 }

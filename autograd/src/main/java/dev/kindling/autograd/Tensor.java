@@ -267,6 +267,9 @@ public final class Tensor {
         requiresGrad = true;
     }
 
+    /** After an in-place op on this view rebased its base's history: the view follows the base's new node. */
+    void viewOfCurrentBase() { baseGradFnAtView = base.gradFn; }
+
     /** The tensor this one is a view of (the root of a chain of views), or null. */
     Tensor base() { return base; }
 

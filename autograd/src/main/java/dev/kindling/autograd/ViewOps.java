@@ -92,6 +92,21 @@ final class ViewOps {
     }
 
     /**
+     * The view of a contiguous tensor with the given geometry (offset relative to the tensor's own):
+     * how autograd finds an in-place-modified view's region inside its base, and inside the base's gradient.
+     */
+    static Tensor strided(Tensor a, int[] shape, int[] strides, int offset) {
+        NDArray d = a.data();
+        if (!d.isContiguous()) throw new IllegalStateException("strided: expects a contiguous tensor, got strides "
+                + java.util.Arrays.toString(d.strides()));
+        Tensor out = view(a, new NDArray(d.storage(), shape.clone(), strides.clone(), d.offset() + offset));
+        if (!Graph.records(a)) return out;
+        int[] in = a.shape();
+        return Graph.record("AsStridedBackward", out,
+                g -> new Tensor[]{intoZeros(g, in, x -> strided(x, shape, strides, offset), "AsStrided")}, a);
+    }
+
+    /**
      * Sliding windows: window w, position j reads input element w*step + j along dim. The gradient
      * adds each window's gradient back at those positions (windows may overlap).
      */
