@@ -89,6 +89,14 @@ class AutogradFunctionSpec : FunSpec({
         x.grad()!!.shouldBeNear(1.0, 1.0)
     }
 
+    test("an input returned unchanged is a view of it: in-place on the output obeys the input's rules") {
+        val x = fleaf(1.0, 2.0)
+        val y = PassThrough().apply(x)
+        shouldThrow<IllegalStateException> { y.add_(1.0) }.message shouldContain "view of a leaf"
+        x.toDoubleArray() shouldBe doubleArrayOf(1.0, 2.0)
+        x.version() shouldBe 0
+    }
+
     test("markNonDifferentiable outputs come back not requiring grad; the others are recorded") {
         val x = fleaf(3.0, -1.0, 2.0)
         val (values, mask) = PositiveMask().apply(x)

@@ -6,6 +6,7 @@ import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
 import java.util.concurrent.Callable
 import java.util.concurrent.CyclicBarrier
 import java.util.concurrent.Executors
@@ -162,11 +163,15 @@ class AutogradScaleSpec : FunSpec({
 
     // ------------------------------------------------------------------ random programs
 
-    test("50 random programs over 1-3 float64 leaves: backward() and Autograd.grad match finite differences") {
+    // 50 programs by default; -Dprograms=N -DprogramSeed=S (passed on to the test JVM by surefire) runs more.
+    val programs = (System.getProperty("programs") ?: "50").toInt()
+    val firstSeed = (System.getProperty("programSeed") ?: "9000").toLong()
+
+    test("random programs over 1-3 float64 leaves: backward() and Autograd.grad match finite differences") {
         val failures = mutableListOf<String>()
         var checked = 0
-        for (k in 0 until 50) {
-            val seed = 9_000L + k
+        for (k in 0 until programs) {
+            val seed = firstSeed + k
             val program = RandomProgram.build(seed)
             try {
                 program.check()
@@ -176,7 +181,17 @@ class AutogradScaleSpec : FunSpec({
             }
         }
         withClue(failures.joinToString("\n\n")) { failures.size shouldBe 0 }
-        checked shouldBe 50
+        checked shouldBe programs
+    }
+
+    test("a random program is a function of its seed, so a failure reproduces from the seed alone") {
+        val a = RandomProgram.build(firstSeed + 3)
+        val b = RandomProgram.build(firstSeed + 3)
+        a.description shouldBe b.description
+        a.leaves.map { it.toDoubleArray().toList() } shouldBe b.leaves.map { it.toDoubleArray().toList() }
+        val out = a.run(a.leaves).toDoubleArray()
+        b.run(b.leaves).toDoubleArray() shouldBe out
+        RandomProgram.build(firstSeed + 4).description shouldNotBe a.description
     }
 })
 
@@ -250,7 +265,7 @@ private class RandomProgram(
                 Tensor.randn(DType.FLOAT64, *LEAF_SHAPES[rnd.nextInt(LEAF_SHAPES.size)]).requiresGrad_(true)
             }
             val b = Builder(rnd, leaves)
-            val target = 3 + rnd.nextInt(6)
+            val target = 4 + rnd.nextInt(7)
             var attempts = 0
             while (b.steps.size < target && attempts++ < 500) b.tryOne()
             return RandomProgram(seed, leaves, b.steps)

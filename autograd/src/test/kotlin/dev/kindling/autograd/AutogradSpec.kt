@@ -388,6 +388,32 @@ class AutogradSpec : FunSpec({
         dxy.shouldBeClose(108.0)
     }
 
+    test("backward with createGraph and a seed that requires grad makes .grad differentiable in the seed") {
+        val x = leaf(1.0, 2.0)
+        val v = leaf(3.0, 4.0)
+        x.mul(x).backward(v, false, true)           // x.grad = 2 x v
+        x.grad()!!.shouldBeClose(6.0, 16.0)
+        x.grad()!!.sum().backward()
+        v.grad()!!.shouldBeClose(2.0, 4.0)          // d(sum 2 x v)/dv = 2x
+    }
+
+    test("gradients stored with createGraph are the leaves' own: later accumulation changes no other tensor") {
+        val x = leaf(1.0, 2.0)
+        val w = leaf(5.0, 6.0)
+        x.add(w).sum().backward(null, false, true)  // the same incoming gradient reaches both leaves
+        x.grad()!!.shouldBeClose(1.0, 1.0)
+        w.grad()!!.shouldBeClose(1.0, 1.0)
+        x.mul(2.0).sum().backward()
+        x.grad()!!.shouldBeClose(3.0, 3.0)
+        w.grad()!!.shouldBeClose(1.0, 1.0)
+        val seed = f64(1.0, 1.0)
+        val z = leaf(0.0, 0.0)
+        z.backward(seed, false, true)
+        z.mul(1.0).sum().backward()
+        seed.toDoubleArray() shouldBe doubleArrayOf(1.0, 1.0)
+        z.grad()!!.shouldBeClose(2.0, 2.0)
+    }
+
     test("Autograd.grad returns gradients weighted by gradOutputs and leaves every .grad untouched") {
         val x = leaf(1.0, 2.0)
         val w = leaf(3.0, 4.0)
@@ -411,6 +437,14 @@ class AutogradSpec : FunSpec({
         val g = Autograd.grad(h.pow(2.0).sum(), h)[0]   // 2h
         g.shouldBeClose(6.0, 12.0)
         x.grad() shouldBe null
+    }
+
+    test("Autograd.grad for an intermediate tensor and the leaf below it gives each its full gradient") {
+        val x = leaf(1.0, 2.0)
+        val h = x.mul(3.0)
+        val (gh, gx) = Autograd.grad(arrayOf(h.pow(2.0).sum().add(x.sum())), arrayOf(h, x), null, false, false)
+        gh.shouldBeClose(6.0, 12.0)                 // 2h
+        gx.shouldBeClose(19.0, 37.0)                // 2h * 3 + 1
     }
 
     test("Autograd.grad with allowUnused gives null for an input the outputs do not depend on") {
