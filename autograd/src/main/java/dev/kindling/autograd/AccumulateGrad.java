@@ -16,14 +16,17 @@ final class AccumulateGrad extends Node {
 
     /**
      * Sums {@code g} into the leaf's gradient. The first gradient is copied, because it may be a
-     * tensor the caller still holds (the seed of backward, or a hook's result) and later
-     * accumulation writes into it. Leaves shared by threads training at once are summed under a lock.
+     * tensor the caller still holds (the seed of backward, or a hook's result), one that another
+     * leaf got too (AddBackward hands the same gradient to both inputs), or a broadcast view (from
+     * SumBackward), and later accumulation writes into it. With createGraph the copy is a recorded
+     * clone(), as PyTorch's, so the gradient stays differentiable. Leaves shared by threads
+     * training at once are summed under a lock.
      */
     void accumulate(Tensor g, boolean createGraph) {
         synchronized (leaf) {
             Tensor old = leaf.grad();
             if (old == null) {
-                leaf.setGrad(createGraph ? g : Tensor.wrap(g.data().copy()));
+                leaf.setGrad(createGraph ? g.clone() : Tensor.wrap(g.data().copy()));
             } else if (createGraph || old.requiresGrad()) {
                 leaf.setGrad(old.add(g));
             } else {

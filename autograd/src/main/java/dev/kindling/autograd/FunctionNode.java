@@ -36,11 +36,20 @@ final class FunctionNode extends Node {
             raw = forward.run(ctx);
         }
         if (raw == null || raw.length == 0) throw new IllegalStateException(name + ": forward returned no outputs");
-        // Fresh tensors, so that returning an input as-is never rewrites the input's own history.
+        // Fresh tensors, so that returning an input as-is never rewrites the input's own history. An
+        // output sharing an input's storage (the input itself, or a view of it) is a view of that
+        // input, as in PyTorch, so in-place ops on it get the input's checks: a bare wrap would let
+        // y.add_() silently change a leaf that requires grad.
         Tensor[] outputs = new Tensor[raw.length];
         for (int i = 0; i < raw.length; i++) {
             if (raw[i] == null) throw new IllegalStateException(name + ": forward returned null as output " + i);
             outputs[i] = Tensor.wrap(raw[i].data());
+            for (Tensor in : inputs) {
+                if (in != null && raw[i].data().sharesStorage(in.data())) {
+                    outputs[i] = in.viewResult(raw[i].data());
+                    break;
+                }
+            }
         }
         if (!record) return outputs;
         Edge[] edges = new Edge[inputs.length];

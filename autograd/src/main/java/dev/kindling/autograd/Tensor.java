@@ -235,8 +235,9 @@ public final class Tensor {
         return this;
     }
 
+    /** The first gradient is copied (a recorded clone() with createGraph): g may be shared with other tensors' grads or be a broadcast view. */
     synchronized void accumulateRetainedGrad(Tensor g, boolean createGraph) {
-        if (grad == null) grad = createGraph ? g : wrap(g.data.copy());
+        if (grad == null) grad = createGraph ? g.clone() : wrap(g.data.copy());
         else grad = createGraph ? grad.add(g) : wrap(grad.data.add(g.data));
     }
 
