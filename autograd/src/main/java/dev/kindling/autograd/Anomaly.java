@@ -45,9 +45,13 @@ public final class Anomaly {
 
     public static boolean isEnabled() { return ENABLED.get()[0]; }
 
+    /** Packages whose frames are Kindling's own op code; samples, notebooks and user code are not among them. */
+    private static final String[] FRAMEWORK_PACKAGES = {
+            "dev.kindling.tensor.", "dev.kindling.autograd.", "dev.kindling.nn.", "dev.kindling.cuda.", "dev.kindling.dsl."};
+
     /**
-     * The first stack frame outside Kindling's own op code: the user's line. Test classes share the
-     * framework's packages, so a frame counts as Kindling's only if its class is not a test (Spec/Test).
+     * The first stack frame outside Kindling's own op code: the user's line. Tests share the
+     * framework's packages, so a class named *Spec or *Test (or their Kotlin file classes) counts as user code.
      */
     static String callerSite() {
         return WALKER.walk(frames -> frames
@@ -58,7 +62,10 @@ public final class Anomaly {
     }
 
     private static boolean isFrameworkClass(String name) {
-        if (!name.startsWith("dev.kindling.")) return name.startsWith("java.") || name.startsWith("jdk.");
+        if (name.startsWith("java.") || name.startsWith("jdk.")) return true;
+        boolean ours = false;
+        for (String p : FRAMEWORK_PACKAGES) ours |= name.startsWith(p);
+        if (!ours) return false;
         String outer = name.contains("$") ? name.substring(0, name.indexOf('$')) : name;
         if (outer.endsWith("Kt")) outer = outer.substring(0, outer.length() - 2);
         return !(outer.endsWith("Spec") || outer.endsWith("Test"));
