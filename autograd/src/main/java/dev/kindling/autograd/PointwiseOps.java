@@ -165,6 +165,11 @@ final class PointwiseOps {
                 SavedTensor so = Graph.save(out);
                 return Graph.record(name, out, g -> { Tensor o = so.get(); return new Tensor[]{g.mul(o.mul(o).add(1.0))}; }, a, so);
             }
+            case ERF: {
+                // d erf / dx = 2 / sqrt(pi) e^(-x^2).
+                SavedTensor sa = Graph.save(a);
+                return Graph.record(name, out, g -> { Tensor x = sa.get(); return new Tensor[]{g.mul(x.mul(x).neg().exp()).mul(2 / Math.sqrt(Math.PI))}; }, a, sa);
+            }
             case TANH: {
                 SavedTensor so = Graph.save(out);
                 return Graph.record(name, out, g -> { Tensor o = so.get(); return new Tensor[]{g.mul(o.mul(o).rsub(1.0))}; }, a, so);

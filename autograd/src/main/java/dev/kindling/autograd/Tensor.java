@@ -24,7 +24,7 @@ import java.util.function.UnaryOperator;
  * }</pre>
  */
 public final class Tensor {
-    private final NDArray data;
+    private NDArray data;
     /** Leaves: whether gradients are wanted. Computed tensors: true exactly when gradFn is set. */
     private boolean requiresGrad;
     private Tensor grad;
@@ -199,6 +199,29 @@ public final class Tensor {
     /** Counts in-place changes to this tensor's storage (shared by its views); saved tensors check it. */
     public int version() { return data.storage().version(); }
 
+    /**
+     * Points this leaf at {@code source}'s data (shared, not copied), keeping its identity, flag and
+     * hooks: PyTorch's {@code param.set_(src)} / {@code param.data = src}, used by {@code Module.to(Device)}
+     * and checkpoint loading so references held elsewhere (optimizers, fields) see the new data.
+     * Under grad mode it is refused for a leaf that requires grad, like any in-place op.
+     */
+    public Tensor set_(Tensor source) {
+        if (gradFn != null) {
+            throw new IllegalStateException("set_: only leaves can be pointed at other data; this tensor was computed by "
+                    + gradFn.name());
+        }
+        if (requiresGrad && GradMode.isEnabled()) {
+            throw new IllegalStateException("set_: a leaf that requires grad cannot be changed in place while grad mode is on;"
+                    + " call it inside GradMode.noGrad()");
+        }
+        if (requiresGrad && !source.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("set_: a tensor that requires grad needs floating point data, got " + source.dtype());
+        }
+        data = source.data;
+        if (grad != null && !Arrays.equals(grad.data.shapeRef(), data.shapeRef())) grad = null;
+        return this;
+    }
+
     /** A tensor sharing this one's data (and version counter) that is outside the graph. */
     public Tensor detach() { return wrap(data); }
 
@@ -356,6 +379,9 @@ public final class Tensor {
     public Tensor tan() { return PointwiseOps.unary(this, UnaryOp.TAN); }
 
     public Tensor tanh() { return PointwiseOps.unary(this, UnaryOp.TANH); }
+
+    /** The error function, 2/sqrt(pi) times the integral of e^(-t^2) from 0 to x. */
+    public Tensor erf() { return PointwiseOps.unary(this, UnaryOp.ERF); }
 
     /** 1 / (1 + exp(-x)). */
     public Tensor sigmoid() { return PointwiseOps.unary(this, UnaryOp.SIGMOID); }

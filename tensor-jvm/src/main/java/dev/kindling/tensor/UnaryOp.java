@@ -18,6 +18,7 @@ public enum UnaryOp {
     COS(true) { public double apply(double x) { return Math.cos(x); } },
     TAN(true) { public double apply(double x) { return Math.tan(x); } },
     TANH(true) { public double apply(double x) { return Math.tanh(x); } },
+    ERF(true) { public double apply(double x) { return SpecialFunctions.erf(x); } },
     SIGMOID(true) {
         public double apply(double x) {
             // Split by sign so exp never overflows.
