@@ -116,6 +116,131 @@ public final class F {
         return Tensor.where(x.gt(0.0), x, x.mul(w));
     }
 
+    // ------------------------------------------------------------------ normalisation
+
+    /**
+     * Normalises over the last {@code normalizedShape.length} dims: (x - mean) / sqrt(var + eps) * weight + bias,
+     * with the biased variance, as torch.nn.functional.layer_norm. weight and bias may be null.
+     */
+    public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        int k = normalizedShape.length, rank = x.dim();
+        int[] s = x.shape();
+        boolean fits = k >= 1 && k <= rank;
+        for (int i = 0; fits && i < k; i++) fits = s[rank - k + i] == normalizedShape[i];
+        if (!fits) {
+            throw new IllegalArgumentException("layerNorm: input " + Shapes.str(s) + " does not end in the normalized shape "
+                    + Shapes.str(normalizedShape));
+        }
+        int[] dims = new int[k];
+        for (int i = 0; i < k; i++) dims[i] = rank - k + i;
+        Tensor centered = x.sub(x.mean(dims, true));
+        Tensor y = centered.mul(centered.mul(centered).mean(dims, true).add(eps).rsqrt());
+        if (weight != null) y = y.mul(weight);
+        return bias == null ? y : y.add(bias);
+    }
+
+    /**
+     * Batch normalisation of [N, C] or [N, C, L] (any rank >= 2, channels in dim 1). In training the batch's
+     * statistics normalise (biased variance) and the running ones, when given, are updated in place with
+     * {@code momentum} (running var from the unbiased variance, as PyTorch); otherwise the running ones normalise.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, double momentum, double eps) {
+        if (x.dim() < 2) throw new IllegalArgumentException("batchNorm: expects [N, C, ...], got " + Shapes.str(x.shape()));
+        int c = x.shape()[1];
+        int[] dims = new int[x.dim() - 1];
+        dims[0] = 0;
+        for (int i = 2; i < x.dim(); i++) dims[i - 1] = i;
+        int[] channelShape = new int[x.dim()];
+        java.util.Arrays.fill(channelShape, 1);
+        channelShape[1] = c;
+        Tensor mean, var;
+        if (training) {
+            long n = x.numel() / Math.max(1, c);
+            if (n <= 1) {
+                throw new IllegalArgumentException("batchNorm: training needs more than one value per channel, got input "
+                        + Shapes.str(x.shape()));
+            }
+            mean = x.mean(dims, true);
+            Tensor centered = x.sub(mean);
+            var = centered.mul(centered).mean(dims, true);
+            if (runningMean != null && runningVar != null) {
+                try (dev.kindling.autograd.GradMode.Scope s = dev.kindling.autograd.GradMode.noGrad()) {
+                    Tensor m = mean.detach().reshape(c), v = var.detach().reshape(c).mul((double) n / (n - 1));
+                    runningMean.mul_(1 - momentum).add_(m.mul(momentum));
+                    runningVar.mul_(1 - momentum).add_(v.mul(momentum));
+                }
+            }
+        } else {
+            if (runningMean == null || runningVar == null) {
+                throw new IllegalArgumentException("batchNorm: evaluation needs running statistics");
+            }
+            mean = runningMean.reshape(channelShape);
+            var = runningVar.reshape(channelShape);
+        }
+        Tensor y = x.sub(mean).mul(var.add(eps).rsqrt());
+        if (weight != null) y = y.mul(weight.reshape(channelShape));
+        return bias == null ? y : y.add(bias.reshape(channelShape));
+    }
+
+    // ------------------------------------------------------------------ lookup and bilinear
+
+    /**
+     * Rows of {@code weight} [num, dim] picked by int64 {@code indices} of any shape: the result is
+     * indices.shape + [dim]. Positions equal to {@code paddingIdx} (negative: none) pass no gradient to
+     * that row. With {@code maxNorm} (NaN: none) the looked-up rows are first rescaled in place to norm at
+     * most maxNorm, as PyTorch does.
+     */
+    public static Tensor embedding(Tensor indices, Tensor weight, int paddingIdx, double maxNorm) {
+        if (indices.dtype() != DType.INT64 && indices.dtype() != DType.INT32) {
+            throw new IllegalArgumentException("embedding: indices must be int64 or int32, got " + indices.dtype());
+        }
+        if (weight.dim() != 2) throw new IllegalArgumentException("embedding: weight must be [num, dim], got " + Shapes.str(weight.shape()));
+        if (!Double.isNaN(maxNorm)) renormRows(indices, weight, maxNorm);
+        Tensor out = weight.index(indices);
+        if (paddingIdx >= 0) {
+            // Same values, but the padding positions read a detached copy, so that row gets no gradient.
+            Tensor pad = indices.eq((double) paddingIdx).unsqueeze(-1);
+            out = Tensor.where(pad, out.detach(), out);
+        }
+        return out;
+    }
+
+    public static Tensor embedding(Tensor indices, Tensor weight) { return embedding(indices, weight, -1, Double.NaN); }
+
+    private static void renormRows(Tensor indices, Tensor weight, double maxNorm) {
+        try (dev.kindling.autograd.GradMode.Scope s = dev.kindling.autograd.GradMode.noGrad()) {
+            long[] ids = indices.reshape(-1).to(DType.INT64).toLongArray();
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            for (long id : ids) {
+                if (!seen.add(id)) continue;
+                Tensor row = weight.detach().select(0, (int) id);
+                double norm = row.norm().item();
+                if (norm > maxNorm) row.mul_(maxNorm / (norm + 1e-7));
+            }
+        }
+    }
+
+    /** y = x1^T W x2 + b per output feature: x1 [..., in1], x2 [..., in2], weight [out, in1, in2], bias [out] or null. */
+    public static Tensor bilinear(Tensor x1, Tensor x2, Tensor weight, Tensor bias) {
+        if (weight.dim() != 3) throw new IllegalArgumentException("bilinear: weight must be [out, in1, in2], got " + Shapes.str(weight.shape()));
+        int out = weight.shape()[0], in1 = weight.shape()[1], in2 = weight.shape()[2];
+        int[] s1 = x1.shape(), s2 = x2.shape();
+        if (s1.length == 0 || s2.length == 0 || s1[s1.length - 1] != in1 || s2[s2.length - 1] != in2
+                || !java.util.Arrays.equals(java.util.Arrays.copyOf(s1, s1.length - 1), java.util.Arrays.copyOf(s2, s2.length - 1))) {
+            throw new IllegalArgumentException("bilinear: inputs " + Shapes.str(s1) + " and " + Shapes.str(s2) + " do not fit weight "
+                    + Shapes.str(weight.shape()) + ": they need the same leading dims and last dims " + in1 + " and " + in2);
+        }
+        Tensor a = x1.reshape(-1, in1), b = x2.reshape(-1, in2);
+        // x1 W as one matmul: [n, in1] @ [in1, out*in2], then contract with x2 over in2.
+        Tensor t = a.matmul(weight.permute(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2);
+        Tensor y = t.mul(b.unsqueeze(1)).sum(-1, false);
+        if (bias != null) y = y.add(bias);
+        int[] outShape = java.util.Arrays.copyOf(s1, s1.length);
+        outShape[outShape.length - 1] = out;
+        return y.reshape(outShape);
+    }
+
     // ------------------------------------------------------------------ regularisation
 
     /**
