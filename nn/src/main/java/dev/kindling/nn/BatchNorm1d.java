@@ -39,14 +39,16 @@ public class BatchNorm1d extends Module {
                     + ", L], got " + dev.kindling.tensor.Shapes.str(x.shape()));
         }
         boolean useBatch = isTraining() || runningMean == null;
-        double factor = momentum == null ? 0 : momentum;
-        if (isTraining() && runningMean != null) {
+        boolean track = isTraining() && runningMean != null;
+        // momentum null means a cumulative average: this batch weighs 1 / (batches seen, including it).
+        double factor = momentum != null ? momentum : track ? 1.0 / (numBatchesTracked.item() + 1) : 0;
+        Tensor y = F.batchNorm(x, runningMean, runningVar, weight, bias, useBatch, factor, eps);
+        if (track) {
             try (GradMode.Scope s = GradMode.noGrad()) {
-                numBatchesTracked.add_(1);
+                numBatchesTracked.copy_(numBatchesTracked.add(1L));
             }
-            if (momentum == null) factor = 1.0 / numBatchesTracked.item();
         }
-        return F.batchNorm(x, runningMean, runningVar, weight, bias, useBatch, factor, eps);
+        return y;
     }
 
     @Override
