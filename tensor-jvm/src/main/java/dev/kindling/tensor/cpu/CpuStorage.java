@@ -1,5 +1,6 @@
 package dev.kindling.tensor.cpu;
 
+import dev.kindling.tensor.Allocations;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.Device;
 import dev.kindling.tensor.Storage;
@@ -24,6 +25,7 @@ public final class CpuStorage extends Storage {
         else if (array instanceof boolean[]) { dtype = DType.BOOL; size = ((boolean[]) array).length; }
         else throw new IllegalArgumentException("unsupported array type " + array.getClass().getSimpleName()
                     + " (use float[], double[], int[], long[] or boolean[])");
+        Allocations.record(this);
     }
 
     static CpuStorage allocate(DType dtype, int size) {
