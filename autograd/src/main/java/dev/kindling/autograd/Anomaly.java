@@ -1,6 +1,7 @@
 package dev.kindling.autograd;
 
 import dev.kindling.tensor.BinaryOp;
+import dev.kindling.tensor.CallSites;
 import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.ReduceOp;
 import dev.kindling.tensor.UnaryOp;
@@ -18,7 +19,6 @@ import dev.kindling.tensor.UnaryOp;
  */
 public final class Anomaly {
     private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[]{false});
-    private static final StackWalker WALKER = StackWalker.getInstance();
 
     private Anomaly() {}
 
@@ -45,31 +45,8 @@ public final class Anomaly {
 
     public static boolean isEnabled() { return ENABLED.get()[0]; }
 
-    /** Packages whose frames are Kindling's own op code; samples, notebooks and user code are not among them. */
-    private static final String[] FRAMEWORK_PACKAGES = {
-            "dev.kindling.tensor.", "dev.kindling.autograd.", "dev.kindling.nn.", "dev.kindling.cuda.", "dev.kindling.dsl."};
-
-    /**
-     * The first stack frame outside Kindling's own op code: the user's line. Tests share the
-     * framework's packages, so a class named *Spec or *Test (or their Kotlin file classes) counts as user code.
-     */
-    static String callerSite() {
-        return WALKER.walk(frames -> frames
-                .filter(f -> !isFrameworkClass(f.getClassName()))
-                .findFirst()
-                .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")")
-                .orElse("(unknown)"));
-    }
-
-    private static boolean isFrameworkClass(String name) {
-        if (name.startsWith("java.") || name.startsWith("jdk.")) return true;
-        boolean ours = false;
-        for (String p : FRAMEWORK_PACKAGES) ours |= name.startsWith(p);
-        if (!ours) return false;
-        String outer = name.contains("$") ? name.substring(0, name.indexOf('$')) : name;
-        if (outer.endsWith("Kt")) outer = outer.substring(0, outer.length() - 2);
-        return !(outer.endsWith("Spec") || outer.endsWith("Test"));
-    }
+    /** The user's line that called the op being recorded (see {@link CallSites}). */
+    static String callerSite() { return CallSites.userFrames(1); }
 
     static boolean hasNonFinite(Tensor g) {
         NDArray a = g.data();

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 
 /**
  * The leak detector behind {@link dev.kindling.Memory#trackAllocations}: when on, every storage a
@@ -22,7 +21,6 @@ public final class Allocations {
     private static volatile boolean tracking = Boolean.getBoolean("kindling.trackAllocations");
     private static final ReferenceQueue<Storage> COLLECTED = new ReferenceQueue<>();
     private static final Map<Reference<? extends Storage>, Live> LIVE = new ConcurrentHashMap<>();
-    private static final StackWalker WALKER = StackWalker.getInstance();
 
     private Allocations() {}
 
@@ -37,7 +35,7 @@ public final class Allocations {
     public static void record(Storage s) {
         if (!tracking) return;
         purge();
-        LIVE.put(new WeakReference<>(s, COLLECTED), new Live((long) s.size() * s.dtype().itemSize(), s.dtype(), s.device(), site()));
+        LIVE.put(new WeakReference<>(s, COLLECTED), new Live((long) s.size() * s.dtype().itemSize(), s.dtype(), s.device(), CallSites.userFrames(3)));
     }
 
     /** The tracked storages not yet collected (call after your own code dropped what it should have). */
@@ -51,15 +49,5 @@ public final class Allocations {
     private static void purge() {
         Reference<? extends Storage> r;
         while ((r = COLLECTED.poll()) != null) LIVE.remove(r);
-    }
-
-    /** The first three frames outside Kindling's tensor, autograd and nn code: where the user asked for it. */
-    private static String site() {
-        return WALKER.walk(frames -> frames
-                .filter(f -> !f.getClassName().startsWith("dev.kindling.tensor.") && !f.getClassName().startsWith("dev.kindling.autograd.")
-                        && !f.getClassName().startsWith("dev.kindling.nn.") && !f.getClassName().startsWith("java."))
-                .limit(3)
-                .map(f -> f.getClassName() + "." + f.getMethodName() + "(" + f.getFileName() + ":" + f.getLineNumber() + ")")
-                .collect(Collectors.joining(" <- ")));
     }
 }
