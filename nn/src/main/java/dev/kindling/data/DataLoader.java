@@ -3,7 +3,6 @@ package dev.kindling.data;
 import dev.kindling.Random;
 import dev.kindling.autograd.Tensor;
 import dev.kindling.tensor.Generator;
-import java.lang.ref.Cleaner;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,11 +37,11 @@ import java.util.function.Function;
  * built, so {@code Random.manualSeed} before building makes shuffling reproducible.
  * <p><b>Workers.</b> With {@code numWorkers(n)}, n daemon threads prepare up to 2n batches ahead, which are
  * still returned in order; an exception in a worker is rethrown by {@code next()} on the iterating thread.
- * The threads stop when the epoch ends, when the iterator is {@linkplain BatchIterator#close() closed},
- * when it is garbage collected, and in any case after a second without work.
+ * The threads stop when the epoch ends or the iterator is {@linkplain BatchIterator#close() closed}; an
+ * iterator abandoned mid-epoch finishes the few batches already queued and its threads exit after a
+ * second without work, so nothing outlives it for long.
  */
 public final class DataLoader<T> implements Iterable<T> {
-    private static final Cleaner CLEANER = Cleaner.create();
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
     /** Batches prepared ahead per worker (PyTorch's prefetch_factor). */
     private static final int PREFETCH_PER_WORKER = 2;
@@ -201,7 +200,7 @@ public final class DataLoader<T> implements Iterable<T> {
 
     /**
      * One epoch's batches. Iterating to the end releases everything; to stop early with workers running,
-     * {@link #close()} it (or leave it: idle workers exit on their own within a second).
+     * {@link #close()} it (or leave it: its workers finish the queued batches and exit a second later).
      */
     public final class BatchIterator implements Iterator<T>, AutoCloseable {
         private final int[] order;
@@ -211,14 +210,12 @@ public final class DataLoader<T> implements Iterable<T> {
         private final ThreadPoolExecutor pool;
         private final ArrayDeque<Future<T>> pending = new ArrayDeque<>();
         private int submitted;
-        private final Cleaner.Cleanable cleanable;
 
         private BatchIterator() {
             order = order(dataset.size());
             batches = size();
             if (numWorkers == 0 || batches == 0) {
                 pool = null;
-                cleanable = null;
                 return;
             }
             pool = new ThreadPoolExecutor(numWorkers, numWorkers, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -226,19 +223,15 @@ public final class DataLoader<T> implements Iterable<T> {
                 t.setDaemon(true);
                 return t;
             });
+            // Idle workers exit on their own: that is what stops the threads of an iterator abandoned mid-epoch.
             pool.allowCoreThreadTimeOut(true);
-            // The action captures the pool only, never this iterator, so an abandoned iterator can be collected.
-            ThreadPoolExecutor p = pool;
-            cleanable = CLEANER.register(this, p::shutdownNow);
             int ahead = Math.min(batches, numWorkers * PREFETCH_PER_WORKER);
             while (submitted < ahead) submitNext();
         }
 
         private void submitNext() {
             int[] indices = indicesOf(submitted++);
-            // Through the loader, not this iterator: queued tasks must not keep an abandoned iterator reachable.
-            DataLoader<T> loader = DataLoader.this;
-            pending.add(pool.submit(() -> loader.batch(indices)));
+            pending.add(pool.submit(() -> batch(indices)));
         }
 
         private int[] indicesOf(int b) {
@@ -283,10 +276,10 @@ public final class DataLoader<T> implements Iterable<T> {
         @Override
         public void close() {
             next = batches;
-            if (cleanable != null) {
+            if (pool != null) {
                 for (Future<T> f : pending) f.cancel(true);
                 pending.clear();
-                cleanable.clean();
+                pool.shutdownNow();
             }
         }
     }

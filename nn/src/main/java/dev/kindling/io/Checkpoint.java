@@ -61,6 +61,7 @@ public final class Checkpoint {
 
     /** Writes the model, every part and {@code metadata} to {@code path}, replacing it atomically. */
     public void save(Path path, Map<String, String> metadata) throws IOException {
+        if (metadata == null) throw new IllegalArgumentException("Checkpoint.save: metadata is null; pass Map.of() for none");
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(MARKER, "1");

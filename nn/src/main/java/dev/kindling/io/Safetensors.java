@@ -20,7 +20,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,7 +54,7 @@ public final class Safetensors {
 
     private Safetensors() {}
 
-    /** A whole file: its tensors (in the header's order) and its {@code __metadata__} strings. */
+    /** A whole file: its tensors (in the header's order) and its {@code __metadata__} strings, both mutable LinkedHashMaps. */
     public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
 
     // ------------------------------------------------------------------ dtypes
@@ -316,8 +315,9 @@ public final class Safetensors {
     // ------------------------------------------------------------------ reading
 
     /**
-     * Reads every tensor of a safetensors file, in the header's order, each a fresh CPU tensor in the
-     * dtype it is read as (see the class notes). Throws {@link SafetensorsException} naming the file
+     * Reads every tensor of a safetensors file into a LinkedHashMap in the header's order (mutable, so keys
+     * can be renamed or dropped before {@code loadStateDict}), each a fresh CPU tensor in the dtype it is
+     * read as (see the class notes). Throws {@link SafetensorsException} naming the file
      * (and the tensor) when the file is not valid; nothing is returned unless everything checks out.
      */
     public static Map<String, Tensor> load(Path path) throws IOException { return read(path).tensors(); }
@@ -328,7 +328,7 @@ public final class Safetensors {
             Header h = readHeader(path, ch);
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (Entry e : h.entries) out.put(e.key, readTensor(path, ch, h.dataStart, e));
-            return new Contents(Collections.unmodifiableMap(out), h.metadata);
+            return new Contents(out, h.metadata);
         }
     }
 
@@ -378,7 +378,7 @@ public final class Safetensors {
         long dataStart = 8 + n, dataSize = fileSize - dataStart;
 
         List<Entry> entries = new ArrayList<>();
-        Map<String, String> metadata = Map.of();
+        Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<?, ?> kv : ((Map<?, ?>) json).entrySet()) {
             String key = (String) kv.getKey();
             if (key.equals(METADATA_KEY)) {
@@ -427,7 +427,7 @@ public final class Safetensors {
             }
             out.put((String) m.getKey(), (String) m.getValue());
         }
-        return Collections.unmodifiableMap(out);
+        return out;
     }
 
     private static Entry parseEntry(Path path, String key, Object value) throws SafetensorsException {
