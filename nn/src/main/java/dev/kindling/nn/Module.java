@@ -2,8 +2,11 @@ package dev.kindling.nn;
 
 import dev.kindling.autograd.GradMode;
 import dev.kindling.autograd.Tensor;
+import dev.kindling.io.Safetensors;
 import dev.kindling.tensor.Device;
 import dev.kindling.tensor.Shapes;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -294,4 +297,29 @@ public abstract class Module {
     }
 
     private static String pad(String s, int width) { return s + " ".repeat(Math.max(0, width - s.length())); }
+
+    // ------------------------------------------------------------------ files
+
+    /**
+     * Writes {@link #stateDict()} to a safetensors file (atomically: an error leaves any existing file as it
+     * was). PyTorch reads it with {@code safetensors.torch.load_file} and {@code model.load_state_dict}.
+     * <pre>{@code
+     * model.save(Path.of("mlp.safetensors"));
+     * }</pre>
+     */
+    public void save(Path path) throws IOException { Safetensors.save(stateDict(), path); }
+
+    /**
+     * Loads a safetensors file written by {@link #save(Path)} or by PyTorch, strictly: when the file's keys or
+     * shapes do not match this module, the error lists every missing key, unexpected key and shape mismatch,
+     * and nothing is changed. Values are converted to each parameter's dtype (a float16 file loads into float32).
+     */
+    public void load(Path path) throws IOException {
+        Map<String, Tensor> state = Safetensors.load(path);
+        try {
+            loadStateDict(state, true);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+        }
+    }
 }
