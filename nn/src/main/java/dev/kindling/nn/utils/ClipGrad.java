@@ -47,10 +47,10 @@ public final class ClipGrad {
         for (NDArray g : grads) {
             // Each gradient's norm is computed in its own dtype on its own device, as PyTorch's foreach norms are.
             double n = g.norm(normType, null, false).item();
-            total = inf ? Math.max(total, n) : total + Math.pow(n, normType);
+            total = inf ? Math.max(total, n) : total + (normType == 2 ? n * n : Math.pow(n, normType));
             if (Double.isNaN(n)) total = Double.NaN;
         }
-        if (!inf) total = Math.pow(total, 1 / normType);
+        if (!inf) total = normType == 2 ? Math.sqrt(total) : Math.pow(total, 1 / normType);
         if (errorIfNonfinite && !Double.isFinite(total)) {
             throw new IllegalStateException("clipGradNorm_: the total norm of order " + normType + " of the gradients is " + total
                     + ", so they cannot be clipped; pass errorIfNonfinite = false to clip anyway (the gradients become NaN)");
