@@ -6,7 +6,9 @@ import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldBeEmpty
 import io.kotest.matchers.nulls.shouldBeNull
+import io.kotest.matchers.longs.shouldBeLessThan
 import io.kotest.matchers.shouldBe
+import io.kotest.assertions.withClue
 import io.kotest.matchers.string.shouldContain
 
 /** Parameter groups, skipped parameters, zeroGrad and the errors for bad hyperparameters. */
@@ -102,6 +104,24 @@ class OptimBehaviourSpec : FunSpec({
         p.setGrad(Tensor.of(doubleArrayOf(1.0, 1.0, 1.0, 1.0, 1.0, 1.0), 3, 2))
         opt.step()
         base.toDoubleArray().toList() shouldBe listOf(0.5, 1.5, 2.5, 3.5, 4.5, 5.5)
+    }
+
+    test("a step allocates no temporaries: a few small objects per parameter, not per element") {
+        val threads = java.lang.management.ManagementFactory.getThreadMXBean() as com.sun.management.ThreadMXBean
+        val makers: List<(List<Tensor>) -> Optimizer> = listOf(
+            { SGD(it, 0.1, 0.9, 0.0, 0.01, true) }, { Adam(it, Adam.Options().amsgrad(true).weightDecay(0.1)) }, { AdamW(it) },
+            { Adamax(it) }, { NAdam(it) }, { RMSprop(it, RMSprop.Options().centered(true).momentum(0.9)) }, { Adagrad(it) },
+            { Adadelta(it) })
+        for (make in makers) {
+            val p = Tensor.zeros(100_000).requiresGrad_(true)
+            p.setGrad(Tensor.ones(100_000))
+            val opt = make(listOf(p))
+            repeat(3) { opt.step() }
+            val before = threads.currentThreadAllocatedBytes
+            repeat(10) { opt.step() }
+            val perStep = (threads.currentThreadAllocatedBytes - before) / 10
+            withClue(opt.javaClass.simpleName) { perStep shouldBeLessThan 2_000L }
+        }
     }
 
     fun err(block: () -> Unit): String = shouldThrow<IllegalArgumentException> { block() }.message!!
