@@ -1,0 +1,106 @@
+package dev.kindling.optim;
+
+import dev.kindling.autograd.Tensor;
+import java.util.List;
+
+/**
+ * Adam (Kingma and Ba, 2014), as torch.optim.Adam. Per element at step t, with g the gradient
+ * (negated when maximizing):
+ * <pre>
+ * g = g + weightDecay * p                  (L2; with decoupledWeightDecay instead p = p * (1 - lr * weightDecay))
+ * m = beta1 * m + (1 - beta1) * g
+ * v = beta2 * v + (1 - beta2) * g^2
+ * vMax = max(vMax, v)                      (amsgrad; then vMax replaces v below)
+ * p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ * </pre>
+ * <pre>{@code
+ * var opt = new Adam(model.parameters(), 1e-3);
+ * var opt = new Adam(model.parameters(), new Adam.Options().lr(3e-4).betas(0.9, 0.98).amsgrad(true));
+ * }</pre>
+ * State per parameter: {@code step}, {@code expAvg}, {@code expAvgSq}, and {@code maxExpAvgSq} with amsgrad.
+ */
+public class Adam extends Optimizer {
+    /** Defaults: lr 1e-3, betas (0.9, 0.999), eps 1e-8, weightDecay 0, amsgrad false, maximize false, decoupledWeightDecay false. */
+    public static class Options extends Optimizer.Options<Options> {
+        public Options() { this(0, false); }
+
+        /** For {@link AdamW.Options}: its own weightDecay default, and decoupled decay. */
+        protected Options(double weightDecay, boolean decoupled) {
+            super(1e-3);
+            betas(0.9, 0.999);
+            eps(1e-8);
+            weightDecay(weightDecay);
+            amsgrad(false);
+            maximize(false);
+            decoupledWeightDecay(decoupled);
+        }
+
+        /** Decay rates of the running averages of the gradient and its square, each in [0, 1). */
+        public Options betas(double beta1, double beta2) { return set("betas", List.of(beta1, beta2)); }
+
+        /** Added to the denominator for numerical stability. */
+        public Options eps(double eps) { return set("eps", eps); }
+
+        /** The AMSGrad variant: divide by the largest second moment seen so far. */
+        public Options amsgrad(boolean amsgrad) { return set("amsgrad", amsgrad); }
+
+        /** Decay the parameter directly (AdamW) instead of adding weightDecay * p to the gradient. */
+        public Options decoupledWeightDecay(boolean decoupled) { return set("decoupledWeightDecay", decoupled); }
+    }
+
+    public Adam(Iterable<Tensor> params) { this(params, new Options()); }
+
+    public Adam(Iterable<Tensor> params, double lr) { this(params, new Options().lr(lr)); }
+
+    /** PyTorch's positional order: lr, betas, eps, weightDecay, amsgrad. */
+    public Adam(Iterable<Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean amsgrad) {
+        this(params, new Options().lr(lr).betas(beta1, beta2).eps(eps).weightDecay(weightDecay).amsgrad(amsgrad));
+    }
+
+    public Adam(Iterable<Tensor> params, Options options) { this(single(params), options); }
+
+    public Adam(List<ParamGroup> groups, Options defaults) { super(groups, defaults); }
+
+    @Override
+    protected void validate(ParamGroup g) {
+        checkCommon(g);
+        checkNonNegative(g, "eps");
+        checkBetas(g);
+        g.getBoolean("amsgrad");
+        g.getBoolean("decoupledWeightDecay");
+    }
+
+    @Override
+    protected void update(ParamGroup group, Tensor param, Tensor grad, State state) {
+        double lr = group.lr(), beta1 = group.getPair("betas", 0), beta2 = group.getPair("betas", 1);
+        double eps = group.getDouble("eps"), weightDecay = group.getDouble("weightDecay");
+        boolean amsgrad = group.getBoolean("amsgrad"), maximize = group.getBoolean("maximize");
+        boolean decoupled = group.getBoolean("decoupledWeightDecay");
+        Elements p = Elements.of(param.data()), d = Elements.of(grad.data());
+        Elements m = Elements.of(state.getOrFill("expAvg", param, 0).data());
+        Elements v = Elements.of(state.getOrFill("expAvgSq", param, 0).data());
+        Elements vMax = amsgrad ? Elements.of(state.getOrFill("maxExpAvgSq", param, 0).data()) : null;
+        long t = state.incrementStep();
+        double stepSize = lr / (1 - Math.pow(beta1, t));
+        double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        double decay = decoupled ? 1 - lr * weightDecay : 1;
+        for (int i = 0, n = (int) param.numel(); i < n; i++) {
+            double x = p.get(i) * decay;
+            double g = maximize ? -d.get(i) : d.get(i);
+            if (weightDecay != 0 && !decoupled) g += weightDecay * x;
+            double mi = beta1 * m.get(i) + (1 - beta1) * g;
+            double vi = beta2 * v.get(i) + (1 - beta2) * (g * g);
+            m.set(i, mi);
+            v.set(i, vi);
+            if (vMax != null) {
+                vi = Math.max(vMax.get(i), vi);
+                vMax.set(i, vi);
+            }
+            p.set(i, x - stepSize * (mi / (Math.sqrt(vi) / bias2Sqrt + eps)));
+        }
+        p.commit();
+        m.commit();
+        v.commit();
+        if (vMax != null) vMax.commit();
+    }
+}
