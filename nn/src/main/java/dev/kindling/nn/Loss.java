@@ -18,13 +18,6 @@ public abstract class Loss extends Module {
 
     protected Loss(String reduction) { this(reduction, false); }
 
-    static void checkReduction(String where, String reduction) {
-        if (!"mean".equals(reduction) && !"sum".equals(reduction) && !"none".equals(reduction)) {
-            throw new IllegalArgumentException(where + ": reduction must be \"mean\", \"sum\" or \"none\", got "
-                    + (reduction == null ? "null" : "\"" + reduction + "\""));
-        }
-    }
-
     /** For KLDivLoss, whose reduction may also be "batchmean". */
     Loss(String reduction, boolean batchmeanToo) {
         boolean ok = "mean".equals(reduction) || "sum".equals(reduction) || "none".equals(reduction)
@@ -37,9 +30,18 @@ public abstract class Loss extends Module {
         this.reduction = reduction;
     }
 
+    /** Also used by CrossEntropyLoss.Options, which validates as it is built. */
+    static void checkReduction(String where, String reduction) {
+        if (!"mean".equals(reduction) && !"sum".equals(reduction) && !"none".equals(reduction)) {
+            throw new IllegalArgumentException(where + ": reduction must be \"mean\", \"sum\" or \"none\", got "
+                    + (reduction == null ? "null" : "\"" + reduction + "\""));
+        }
+    }
+
     /** The loss of input against target. Losses of three tensors (pairs and a label) add their own overload. */
     public Tensor forward(Tensor input, Tensor target) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " takes three tensors: forward(input1, input2, target)");
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not take (input, target); losses of pairs"
+                + " take forward(input1, input2, target)");
     }
 
     /** {@code Name(reduction=mean, extra...)}: each extra is a "name=value" already formatted. */

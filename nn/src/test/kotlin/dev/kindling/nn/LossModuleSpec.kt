@@ -53,7 +53,7 @@ class LossModuleSpec : FunSpec({
         val u = randn(5); val v = randn(5)
         MarginRankingLoss(0.5).forward(u, v, y) shouldBeClose F.marginRankingLoss(u, v, y, 0.5, "mean").item()
         shouldThrow<UnsupportedOperationException> { CosineEmbeddingLoss().forward(a, b) }.message shouldBe
-            "CosineEmbeddingLoss takes three tensors: forward(input1, input2, target)"
+            "CosineEmbeddingLoss does not take (input, target); losses of pairs take forward(input1, input2, target)"
     }
 
     test("CrossEntropyLoss built from Options equals the functional form with the same options") {

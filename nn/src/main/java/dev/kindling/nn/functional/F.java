@@ -172,7 +172,7 @@ public final class F {
     public static Tensor msleLoss(Tensor input, Tensor target) { return msleLoss(input, target, "mean"); }
 
     /**
-     * Smooth L1: with d = |x - y|, 0.5 d^2 / beta where d < beta, else d - 0.5 beta (beta >= 0,
+     * Smooth L1: with d = |x - y|, 0.5 d^2 / beta where d {@literal <} beta, else d - 0.5 beta (beta >= 0,
      * default 1; beta = 0 is L1). Shapes as {@link #mseLoss(Tensor, Tensor, String)}.
      * <pre>{@code
      * Tensor loss = F.smoothL1Loss(boxes, targetBoxes);
@@ -188,7 +188,7 @@ public final class F {
     public static Tensor smoothL1Loss(Tensor input, Tensor target) { return smoothL1Loss(input, target, "mean", 1.0); }
 
     /**
-     * Huber: with d = |x - y|, 0.5 d^2 where d < delta, else delta (d - 0.5 delta) (delta > 0,
+     * Huber: with d = |x - y|, 0.5 d^2 where d {@literal <} delta, else delta (d - 0.5 delta) (delta > 0,
      * default 1); equals delta * smoothL1Loss with beta = delta. Shapes as {@link #mseLoss(Tensor, Tensor, String)}.
      * <pre>{@code
      * Tensor loss = F.huberLoss(pred, y);

@@ -21,13 +21,13 @@ final class Losses {
 
     // ------------------------------------------------------------------ reductions and checks
 
-    static void checkReduction(String loss, String reduction) {
+    private static void checkReduction(String loss, String reduction) {
         if (!"mean".equals(reduction) && !"sum".equals(reduction) && !"none".equals(reduction)) {
             throw new IllegalArgumentException(loss + ": reduction must be \"mean\", \"sum\" or \"none\", got " + quote(reduction));
         }
     }
 
-    static Tensor reduce(Tensor loss, String reduction) {
+    private static Tensor reduce(Tensor loss, String reduction) {
         switch (reduction) {
             case "mean": return loss.mean();
             case "sum": return loss.sum();
@@ -83,7 +83,7 @@ final class Losses {
      * sigmoid(z) everywhere. The usual relu(z) + log1p(e^-|z|) takes relu's and abs's zero
      * subgradients at z = 0 and so gives 0 there instead of 1/2.
      */
-    static Tensor softplus(Tensor z) {
+    private static Tensor softplus(Tensor z) {
         return Tensor.stack(List.of(zerosLike(z), z), z.dim()).logsumexp(z.dim(), false);
     }
 
@@ -182,8 +182,8 @@ final class Losses {
      * Per element: -w[t] logp[t] (0 where t = ignoreIndex), mixed with the label-smoothing term
      * -sum_c w_c logp_c / C; "mean" divides by the summed weights of the targets not ignored.
      */
-    static Tensor nllLoss(String loss, Tensor logp, Tensor target, Tensor weight, long ignoreIndex, String reduction,
-                          double labelSmoothing) {
+    private static Tensor classIndexLoss(String loss, Tensor logp, Tensor target, Tensor weight, long ignoreIndex,
+                                         String reduction, double labelSmoothing) {
         int classDim = logp.dim() == 1 ? 0 : 1;
         int classes = logp.size(classDim);
         checkClassTarget(loss, logp, target, classDim);
@@ -206,7 +206,7 @@ final class Losses {
     }
 
     /** Cross entropy against class probabilities: -sum_c w_c y_c logp_c per element; "mean" averages over elements. */
-    static Tensor softCrossEntropy(Tensor logp, Tensor target, Tensor weight, String reduction, double labelSmoothing) {
+    private static Tensor softCrossEntropy(Tensor logp, Tensor target, Tensor weight, String reduction, double labelSmoothing) {
         int classDim = logp.dim() == 1 ? 0 : 1;
         int classes = logp.size(classDim);
         Tensor y = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / classes) : target;
@@ -235,7 +235,7 @@ final class Losses {
             }
             return softCrossEntropy(input.logSoftmax(classDim), target, weight, reduction, labelSmoothing);
         }
-        return nllLoss(loss, input.logSoftmax(classDim), target, weight, ignoreIndex, reduction, labelSmoothing);
+        return classIndexLoss(loss, input.logSoftmax(classDim), target, weight, ignoreIndex, reduction, labelSmoothing);
     }
 
     static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, long ignoreIndex, String reduction) {
@@ -243,10 +243,10 @@ final class Losses {
         checkReduction(loss, reduction);
         checkClassInput(loss, input, weight);
         if (target == null) throw new IllegalArgumentException(loss + ": target is null");
-        return nllLoss(loss, input, target, weight, ignoreIndex, reduction, 0);
+        return classIndexLoss(loss, input, target, weight, ignoreIndex, reduction, 0);
     }
 
-    static void checkLabelSmoothing(String loss, double labelSmoothing) {
+    private static void checkLabelSmoothing(String loss, double labelSmoothing) {
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
             throw new IllegalArgumentException(loss + ": labelSmoothing must be in [0, 1], got " + labelSmoothing);
         }
