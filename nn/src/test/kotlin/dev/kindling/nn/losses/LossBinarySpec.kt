@@ -1,4 +1,4 @@
-package dev.kindling.nn
+package dev.kindling.nn.losses
 
 import dev.kindling.Random
 import dev.kindling.autograd.GradCheck

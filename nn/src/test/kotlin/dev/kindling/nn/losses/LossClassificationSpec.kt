@@ -1,7 +1,8 @@
-package dev.kindling.nn
+package dev.kindling.nn.losses
 
 import dev.kindling.Random
 import dev.kindling.autograd.Tensor
+import dev.kindling.nn.CrossEntropyLoss
 import dev.kindling.nn.functional.F
 import dev.kindling.tensor.DType
 import io.kotest.assertions.throwables.shouldThrow

@@ -1,8 +1,9 @@
-package dev.kindling.nn
+package dev.kindling.nn.losses
 
 import dev.kindling.Random
 import dev.kindling.autograd.GradMode
 import dev.kindling.autograd.Tensor
+import dev.kindling.nn.*
 import dev.kindling.nn.functional.F
 import dev.kindling.tensor.DType
 import io.kotest.assertions.throwables.shouldThrow
