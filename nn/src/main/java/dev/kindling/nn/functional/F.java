@@ -256,4 +256,297 @@ public final class F {
     }
 
     public static Tensor dropout(Tensor x, double p) { return dropout(x, p, true); }
+
+    // ------------------------------------------------------------------ losses
+    // The math and the input checks live in Losses; reduction is "mean" (the default), "sum" or "none".
+
+    /**
+     * Mean squared error: (x - y)^2 per element, then reduced. Input and target have one shape (no
+     * broadcasting); "none" returns that shape, "mean" and "sum" a 0-d tensor. Differentiable in both.
+     * <pre>{@code
+     * Tensor loss = F.mseLoss(model.forward(x), y);          // mean of (pred - y)^2
+     * Tensor perElement = F.mseLoss(pred, y, "none");
+     * }</pre>
+     */
+    public static Tensor mseLoss(Tensor input, Tensor target, String reduction) { return Losses.mseLoss(input, target, reduction); }
+
+    public static Tensor mseLoss(Tensor input, Tensor target) { return mseLoss(input, target, "mean"); }
+
+    /**
+     * Mean absolute error: |x - y| per element, then reduced; shapes as {@link #mseLoss(Tensor, Tensor, String)}.
+     * <pre>{@code
+     * Tensor loss = F.l1Loss(pred, y);
+     * Tensor total = F.l1Loss(pred, y, "sum");
+     * }</pre>
+     */
+    public static Tensor l1Loss(Tensor input, Tensor target, String reduction) { return Losses.l1Loss(input, target, reduction); }
+
+    public static Tensor l1Loss(Tensor input, Tensor target) { return l1Loss(input, target, "mean"); }
+
+    /**
+     * Mean squared logarithmic error (Keras' msle, torchmetrics' MeanSquaredLogError):
+     * (log(1 + x) - log(1 + y))^2 per element, then reduced. Meant for non-negative values; below -1
+     * the log is NaN. Shapes as {@link #mseLoss(Tensor, Tensor, String)}.
+     * <pre>{@code
+     * Tensor loss = F.msleLoss(predictedCounts, counts);
+     * Tensor perElement = F.msleLoss(predictedCounts, counts, "none");
+     * }</pre>
+     */
+    public static Tensor msleLoss(Tensor input, Tensor target, String reduction) { return Losses.msleLoss(input, target, reduction); }
+
+    public static Tensor msleLoss(Tensor input, Tensor target) { return msleLoss(input, target, "mean"); }
+
+    /**
+     * Smooth L1: with d = |x - y|, 0.5 d^2 / beta where d {@literal <} beta, else d - 0.5 beta (beta >= 0,
+     * default 1; beta = 0 is L1). Shapes as {@link #mseLoss(Tensor, Tensor, String)}.
+     * <pre>{@code
+     * Tensor loss = F.smoothL1Loss(boxes, targetBoxes);
+     * Tensor tight = F.smoothL1Loss(boxes, targetBoxes, "mean", 0.1);
+     * }</pre>
+     */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
+        return Losses.smoothL1Loss(input, target, reduction, beta);
+    }
+
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction) { return smoothL1Loss(input, target, reduction, 1.0); }
+
+    public static Tensor smoothL1Loss(Tensor input, Tensor target) { return smoothL1Loss(input, target, "mean", 1.0); }
+
+    /**
+     * Huber: with d = |x - y|, 0.5 d^2 where d {@literal <} delta, else delta (d - 0.5 delta) (delta > 0,
+     * default 1); equals delta * smoothL1Loss with beta = delta. Shapes as {@link #mseLoss(Tensor, Tensor, String)}.
+     * <pre>{@code
+     * Tensor loss = F.huberLoss(pred, y);
+     * Tensor wide = F.huberLoss(pred, y, "sum", 5.0);
+     * }</pre>
+     */
+    public static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
+        return Losses.huberLoss(input, target, reduction, delta);
+    }
+
+    public static Tensor huberLoss(Tensor input, Tensor target, String reduction) { return huberLoss(input, target, reduction, 1.0); }
+
+    public static Tensor huberLoss(Tensor input, Tensor target) { return huberLoss(input, target, "mean", 1.0); }
+
+    /**
+     * Binary cross entropy of probabilities: -w (y log x + (1 - y) log(1 - x)), each log clamped to
+     * >= -100 as PyTorch, so saturated inputs give finite losses and gradients. Input (in [0, 1]) and
+     * target have one shape; weight (or null) broadcasts to it. For raw scores use
+     * {@link #binaryCrossEntropyWithLogits(Tensor, Tensor, Tensor, String, Tensor)}, which is stabler.
+     * <pre>{@code
+     * Tensor loss = F.binaryCrossEntropy(F.sigmoid(scores), labels);   // labels 0. or 1., float
+     * Tensor weighted = F.binaryCrossEntropy(probs, labels, sampleWeights, "sum");
+     * }</pre>
+     */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, String reduction) {
+        return Losses.binaryCrossEntropy(input, target, weight, reduction);
+    }
+
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight) {
+        return binaryCrossEntropy(input, target, weight, "mean");
+    }
+
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, String reduction) {
+        return binaryCrossEntropy(input, target, null, reduction);
+    }
+
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target) { return binaryCrossEntropy(input, target, null, "mean"); }
+
+    /**
+     * Sigmoid and binary cross entropy in one step, stable for logits of any size:
+     * w ((1 - y) x + L log(1 + e^-x)) with L = 1 + (posWeight - 1) y, the log computed so it never
+     * overflows. Input and target have one shape; weight and posWeight (or null) broadcast to it
+     * (posWeight [C] weighs the positives of each of C classes in the last dim).
+     * <pre>{@code
+     * Tensor loss = F.binaryCrossEntropyWithLogits(scores, labels);
+     * Tensor rare = F.binaryCrossEntropyWithLogits(scores, labels, null, "mean", Tensor.full(10.0, numClasses));
+     * }</pre>
+     */
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, String reduction,
+                                                      Tensor posWeight) {
+        return Losses.binaryCrossEntropyWithLogits(input, target, weight, reduction, posWeight);
+    }
+
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight) {
+        return binaryCrossEntropyWithLogits(input, target, weight, "mean", null);
+    }
+
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, String reduction) {
+        return binaryCrossEntropyWithLogits(input, target, null, reduction, null);
+    }
+
+    public static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target) {
+        return binaryCrossEntropyWithLogits(input, target, null, "mean", null);
+    }
+
+    /**
+     * Cross entropy of logits, logSoftmax and NLL in one step. Input [N, C] (or [C], or
+     * [N, C, d1, ...] with the classes in dim 1). The target is either
+     * <ul>
+     * <li>class indices, int64 [N] (or [], or [N, d1, ...]): per element -w[t] log softmax(x)[t], 0 where
+     *     t = ignoreIndex; "mean" divides the sum by the summed weights w[t] of the targets not ignored
+     *     (their count without weights). Indices outside [0, C) are an error.</li>
+     * <li>class probabilities, float with the input's shape: -sum_c w_c y_c log softmax(x)_c per element;
+     *     "mean" averages over the N (x d1 ...) elements.</li>
+     * </ul>
+     * labelSmoothing s in [0, 1] mixes the target with the uniform distribution, (1 - s) y + s / C.
+     * weight is [C] or null; "none" returns the target's shape without the class dim.
+     * <pre>{@code
+     * Tensor loss = F.crossEntropy(logits, labels);   // logits [64, 10], labels int64 [64]
+     * Tensor smooth = F.crossEntropy(logits, labels, null, -100, "mean", 0.1);
+     * }</pre>
+     */
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, long ignoreIndex, String reduction,
+                                      double labelSmoothing) {
+        return Losses.crossEntropy(input, target, weight, ignoreIndex, reduction, labelSmoothing);
+    }
+
+    /** Cross entropy with the options object's settings, e.g. {@code new CrossEntropyLoss.Options().labelSmoothing(0.1)}. */
+    public static Tensor crossEntropy(Tensor input, Tensor target, dev.kindling.nn.CrossEntropyLoss.Options options) {
+        return crossEntropy(input, target, options.weight(), options.ignoreIndex(), options.reduction(), options.labelSmoothing());
+    }
+
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight) {
+        return crossEntropy(input, target, weight, -100, "mean", 0);
+    }
+
+    public static Tensor crossEntropy(Tensor input, Tensor target, String reduction) {
+        return crossEntropy(input, target, null, -100, reduction, 0);
+    }
+
+    public static Tensor crossEntropy(Tensor input, Tensor target) { return crossEntropy(input, target, null, -100, "mean", 0); }
+
+    /**
+     * Negative log-likelihood of class indices, for log-probabilities (the output of logSoftmax):
+     * -w[t] input[t] per element, 0 where t = ignoreIndex (default -100); "mean" divides by the summed
+     * weights of the targets not ignored. Input [N, C] (or [C], or [N, C, d1, ...]); target int64 [N]
+     * (or [], or [N, d1, ...]); weight [C] or null.
+     * <pre>{@code
+     * Tensor logp = F.logSoftmax(logits, 1);
+     * Tensor loss = F.nllLoss(logp, labels);
+     * }</pre>
+     */
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, long ignoreIndex, String reduction) {
+        return Losses.nllLoss(input, target, weight, ignoreIndex, reduction);
+    }
+
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight) { return nllLoss(input, target, weight, -100, "mean"); }
+
+    public static Tensor nllLoss(Tensor input, Tensor target, String reduction) { return nllLoss(input, target, null, -100, reduction); }
+
+    public static Tensor nllLoss(Tensor input, Tensor target) { return nllLoss(input, target, null, -100, "mean"); }
+
+    /**
+     * Kullback-Leibler divergence KL(target || exp(input)) for log-probability inputs: t (log t - x) per
+     * element (0 where t = 0), or with logTarget, target given as log t, exp(t) (t - x). Reduction
+     * "mean" (PyTorch's default, the mean over all elements), "batchmean" (the sum divided by the batch
+     * size, the true KL), "sum" or "none". Input and target have one shape.
+     * <pre>{@code
+     * Tensor kl = F.klDiv(F.logSoftmax(student, 1), F.softmax(teacher, 1), "batchmean");
+     * Tensor klLog = F.klDiv(F.logSoftmax(student, 1), F.logSoftmax(teacher, 1), "batchmean", true);
+     * }</pre>
+     */
+    public static Tensor klDiv(Tensor input, Tensor target, String reduction, boolean logTarget) {
+        return Losses.klDiv(input, target, reduction, logTarget);
+    }
+
+    public static Tensor klDiv(Tensor input, Tensor target, String reduction) { return klDiv(input, target, reduction, false); }
+
+    public static Tensor klDiv(Tensor input, Tensor target) { return klDiv(input, target, "mean", false); }
+
+    /**
+     * Hinge embedding loss for distances x with labels y in {1, -1}: x where y = 1, max(0, margin - x)
+     * where y = -1 (margin default 1). Input and target have one shape.
+     * <pre>{@code
+     * Tensor d = x1.sub(x2).abs().sum(1, false);
+     * Tensor loss = F.hingeEmbeddingLoss(d, sameOrNot, 2.0);
+     * }</pre>
+     */
+    public static Tensor hingeEmbeddingLoss(Tensor input, Tensor target, double margin, String reduction) {
+        return Losses.hingeEmbeddingLoss(input, target, margin, reduction);
+    }
+
+    public static Tensor hingeEmbeddingLoss(Tensor input, Tensor target, double margin) {
+        return hingeEmbeddingLoss(input, target, margin, "mean");
+    }
+
+    public static Tensor hingeEmbeddingLoss(Tensor input, Tensor target) { return hingeEmbeddingLoss(input, target, 1.0, "mean"); }
+
+    /**
+     * Squared hinge (Keras' squared_hinge): max(0, 1 - y x)^2 per element for scores x and labels y in
+     * {-1, 1}. Input and target have one shape.
+     * <pre>{@code
+     * Tensor loss = F.squaredHingeLoss(scores, labelsPlusMinusOne);
+     * Tensor perElement = F.squaredHingeLoss(scores, labelsPlusMinusOne, "none");
+     * }</pre>
+     */
+    public static Tensor squaredHingeLoss(Tensor input, Tensor target, String reduction) {
+        return Losses.squaredHingeLoss(input, target, reduction);
+    }
+
+    public static Tensor squaredHingeLoss(Tensor input, Tensor target) { return squaredHingeLoss(input, target, "mean"); }
+
+    /**
+     * Multi-class hinge loss: per sample, sum over j != y of w[y] max(0, margin - x[y] + x[j])^p, divided
+     * by C (p 1 or 2, default 1; margin default 1). Input [N, C] or [C]; target int64 [N] or []; weight
+     * [C] or null; "none" returns [N].
+     * <pre>{@code
+     * Tensor loss = F.multiMarginLoss(scores, labels);
+     * Tensor squared = F.multiMarginLoss(scores, labels, 2, 1.0);
+     * }</pre>
+     */
+    public static Tensor multiMarginLoss(Tensor input, Tensor target, int p, double margin, Tensor weight, String reduction) {
+        return Losses.multiMarginLoss(input, target, p, margin, weight, reduction);
+    }
+
+    public static Tensor multiMarginLoss(Tensor input, Tensor target, int p, double margin, Tensor weight) {
+        return multiMarginLoss(input, target, p, margin, weight, "mean");
+    }
+
+    public static Tensor multiMarginLoss(Tensor input, Tensor target, int p, double margin) {
+        return multiMarginLoss(input, target, p, margin, null, "mean");
+    }
+
+    public static Tensor multiMarginLoss(Tensor input, Tensor target) { return multiMarginLoss(input, target, 1, 1.0, null, "mean"); }
+
+    /**
+     * Cosine embedding loss for pairs labelled similar (y = 1) or not (y = -1): 1 - cos(x1, x2) where
+     * y = 1, max(0, cos(x1, x2) - margin) where y = -1 (margin default 0). Inputs [N, D] with target [N],
+     * or [D] with a 0-d target; "none" returns the target's shape.
+     * <pre>{@code
+     * Tensor loss = F.cosineEmbeddingLoss(embA, embB, same);   // same holds 1. or -1.
+     * Tensor loose = F.cosineEmbeddingLoss(embA, embB, same, 0.5);
+     * }</pre>
+     */
+    public static Tensor cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target, double margin, String reduction) {
+        return Losses.cosineEmbeddingLoss(input1, input2, target, margin, reduction);
+    }
+
+    public static Tensor cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target, double margin) {
+        return cosineEmbeddingLoss(input1, input2, target, margin, "mean");
+    }
+
+    public static Tensor cosineEmbeddingLoss(Tensor input1, Tensor input2, Tensor target) {
+        return cosineEmbeddingLoss(input1, input2, target, 0.0, "mean");
+    }
+
+    /**
+     * Margin ranking loss: max(0, -y (x1 - x2) + margin), so y = 1 asks for x1 above x2 by the margin
+     * and y = -1 for below (margin default 0). All three tensors have one shape.
+     * <pre>{@code
+     * Tensor loss = F.marginRankingLoss(scoreGood, scoreBad, Tensor.ones(n), 1.0);
+     * Tensor perPair = F.marginRankingLoss(s1, s2, y, 0.0, "none");
+     * }</pre>
+     */
+    public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target, double margin, String reduction) {
+        return Losses.marginRankingLoss(input1, input2, target, margin, reduction);
+    }
+
+    public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target, double margin) {
+        return marginRankingLoss(input1, input2, target, margin, "mean");
+    }
+
+    public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target) {
+        return marginRankingLoss(input1, input2, target, 0.0, "mean");
+    }
 }
