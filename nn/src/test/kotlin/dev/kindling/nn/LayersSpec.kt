@@ -114,6 +114,12 @@ class LayersSpec : FunSpec({
         x.grad()!!.toDoubleArray().all { it.isFinite() } shouldBe true
     }
 
+    test("softplus has gradient 1/2 at 0, like sigmoid(0)") {
+        val x = Tensor.of(doubleArrayOf(0.0)).requiresGrad_(true)
+        F.softplus(x).sum().backward()
+        x.grad()!!.item() shouldBe 0.5
+    }
+
     test("PReLU with one weight per channel scales dim 1's channels separately") {
         val p = PReLU(2, 0.25)
         GradMode.noGrad().use { p.weight.copy_(Tensor.of(floatArrayOf(0.5f, 2f))) }

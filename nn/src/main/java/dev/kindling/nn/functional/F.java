@@ -82,12 +82,12 @@ public final class F {
     public static Tensor logSoftmax(Tensor x, int dim) { return x.logSoftmax(dim); }
 
     /**
-     * log(1 + e^(beta x)) / beta, computed as relu(x) + log1p(e^(-beta |x|)) / beta so it never overflows
-     * (PyTorch switches to x above {@code threshold}; the two agree to 1e-9 there).
+     * log(1 + e^(beta x)) / beta, as logsumexp(0, beta x) / beta so it never overflows and its gradient
+     * at 0 is exactly 1/2; above {@code threshold} (beta x) it is x, as in PyTorch.
      */
     public static Tensor softplus(Tensor x, double beta, double threshold) {
-        Tensor smooth = x.abs().mul(-beta).exp().log1p().div(beta);
-        return Tensor.where(x.mul(beta).gt(threshold), x, x.relu().add(smooth));
+        Tensor smooth = Losses.softplus(x.mul(beta)).div(beta);
+        return Tensor.where(x.mul(beta).gt(threshold), x, smooth);
     }
 
     public static Tensor softplus(Tensor x) { return softplus(x, 1, 20); }

@@ -83,7 +83,7 @@ final class Losses {
      * sigmoid(z) everywhere. The usual relu(z) + log1p(e^-|z|) takes relu's and abs's zero
      * subgradients at z = 0 and so gives 0 there instead of 1/2.
      */
-    private static Tensor softplus(Tensor z) {
+    static Tensor softplus(Tensor z) {
         return Tensor.stack(List.of(zerosLike(z), z), z.dim()).logsumexp(z.dim(), false);
     }
 
