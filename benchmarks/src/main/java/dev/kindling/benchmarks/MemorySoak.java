@@ -2,11 +2,12 @@ package dev.kindling.benchmarks;
 
 import dev.kindling.Memory;
 import dev.kindling.Random;
-import dev.kindling.autograd.GradMode;
 import dev.kindling.autograd.Tensor;
 import dev.kindling.nn.Linear;
 import dev.kindling.nn.ReLU;
 import dev.kindling.nn.Sequential;
+import dev.kindling.nn.functional.F;
+import dev.kindling.optim.SGD;
 
 /**
  * The memory soak (not a unit test): the plain training loop with fresh batch tensors every step and
@@ -23,17 +24,16 @@ public final class MemorySoak {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         Random.manualSeed(1);
         Sequential model = new Sequential(new Linear(784, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, 10));
+        SGD sgd = new SGD(model.parameters(), 0.01);
         long at500 = 0, last = 0;
         long start = System.nanoTime();
         for (int step = 1; step <= steps; step++) {
             Tensor x = Tensor.rand(128, 784);
             Tensor y = Tensor.randint(0, 10, 128);
             model.zeroGrad();
-            Tensor loss = model.forward(x).logSoftmax(1).gather(1, y.unsqueeze(1)).mean().neg();
+            Tensor loss = F.crossEntropy(model.forward(x), y);
             loss.backward();
-            try (GradMode.Scope s = GradMode.noGrad()) {
-                for (Tensor p : model.parameters()) p.sub_(p.grad().mul(0.01));
-            }
+            sgd.step();
             if (step % 500 == 0) {
                 Memory.MemoryStats m = Memory.memoryStats();
                 last = m.residentBytes();
