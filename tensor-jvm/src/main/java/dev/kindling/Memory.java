@@ -2,6 +2,7 @@ package dev.kindling;
 
 import dev.kindling.tensor.Allocations;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -50,12 +51,12 @@ public final class Memory {
     public static String liveAllocationReport() {
         if (!Allocations.isTracking()) return "allocation tracking is off: call Memory.trackAllocations(true) first";
         Map<String, List<Allocations.Live>> bySite = Allocations.live().stream().collect(Collectors.groupingBy(Allocations.Live::site));
+        Map<String, Long> bytes = new HashMap<>();
+        bySite.forEach((site, list) -> bytes.put(site, list.stream().mapToLong(Allocations.Live::bytes).sum()));
         StringBuilder s = new StringBuilder("live storages by creation site:\n");
-        bySite.entrySet().stream()
-                .sorted(Comparator.comparingLong((Map.Entry<String, List<Allocations.Live>> e) ->
-                        -e.getValue().stream().mapToLong(Allocations.Live::bytes).sum()))
-                .forEach(e -> s.append(String.format("  %6d storages %10s  %s%n", e.getValue().size(),
-                        mib(e.getValue().stream().mapToLong(Allocations.Live::bytes).sum()), e.getKey())));
+        bySite.keySet().stream()
+                .sorted(Comparator.comparingLong((String site) -> -bytes.get(site)))
+                .forEach(site -> s.append(String.format("  %6d storages %10s  %s%n", bySite.get(site).size(), mib(bytes.get(site)), site)));
         return s.toString();
     }
 

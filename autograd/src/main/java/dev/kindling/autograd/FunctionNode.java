@@ -1,8 +1,5 @@
 package dev.kindling.autograd;
 
-import dev.kindling.tensor.Shapes;
-import java.util.Arrays;
-
 /**
  * Runs a user-defined op: forward without recording, then one node whose backward is the user's.
  * Shared by {@link Function} (one output) and {@link MultiOutputFunction}.
@@ -69,7 +66,10 @@ final class FunctionNode extends Node {
         return outputs;
     }
 
-    /** Outputs that got no gradient get zeros, so the user's backward never sees null. */
+    /**
+     * Outputs that got no gradient get zeros, so the user's backward never sees null. The shapes of the
+     * gradients it returns are checked by the engine, like every node's.
+     */
     @Override
     Tensor[] apply(Tensor[] gradOutputs) {
         Tensor[] g = gradOutputs.clone();
@@ -78,15 +78,6 @@ final class FunctionNode extends Node {
         if (grads == null || grads.length != inputs) {
             throw new IllegalStateException(name() + ": backward returned " + (grads == null ? "null" : grads.length
                     + " gradients") + " but forward took " + inputs + " inputs (return null for an input without gradient)");
-        }
-        for (int i = 0; i < grads.length; i++) {
-            if (grads[i] != null && next[i] != null) {
-                int[] want = next[i].node().outputs[next[i].inputNr()].shape();
-                if (!Arrays.equals(grads[i].shape(), want) && !Shapes.expandable(want, grads[i].shape())) {
-                    throw new IllegalStateException(name() + ": backward returned a gradient of shape "
-                            + Shapes.str(grads[i].shape()) + " for input " + i + " of shape " + Shapes.str(want));
-                }
-            }
         }
         return grads;
     }

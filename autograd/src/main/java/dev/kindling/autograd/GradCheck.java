@@ -37,11 +37,13 @@ public final class GradCheck {
             throw new IllegalArgumentException("gradcheck: the function must return a floating point tensor, got " + y.dtype());
         }
         int outputs = (int) y.numel();
-        for (int i = 0; i < xs.length; i++) {
+        List<Tensor> wrt = new ArrayList<>();
+        for (Tensor x : xs) if (x.requiresGrad()) wrt.add(x);
+        double[][][] analytical = analyticalRows(y, wrt, outputs);
+        for (int i = 0, w = 0; i < xs.length; i++) {
             if (!xs[i].requiresGrad()) continue;
             double[][] numerical = numericalColumns(fn, xs, i, eps, outputs);
-            double[][] analytical = analyticalRows(y, xs[i], outputs);
-            compare("gradcheck", i, xs[i], numerical, analytical, atol, rtol);
+            compare("gradcheck", i, xs[i], numerical, analytical[w++], atol, rtol);
         }
         return true;
     }
@@ -140,18 +142,25 @@ public final class GradCheck {
         return y.data().toDoubleArray();
     }
 
-    /** analytical[j][k]: the same derivative from backward with a one-hot gradient on output k. */
-    private static double[][] analyticalRows(Tensor y, Tensor x, int outputs) {
-        double[][] rows = new double[(int) x.numel()][outputs];
+    /**
+     * analytical[w][j][k]: the same derivative for the w-th input in {@code wrt}, from backward with a
+     * one-hot gradient on output k; one backward per output serves every input.
+     */
+    private static double[][][] analyticalRows(Tensor y, List<Tensor> wrt, int outputs) {
+        double[][][] rows = new double[wrt.size()][][];
+        for (int w = 0; w < rows.length; w++) rows[w] = new double[(int) wrt.get(w).numel()][outputs];
         if (!y.requiresGrad()) return rows;
+        Tensor[] inputs = wrt.toArray(new Tensor[0]);
         for (int k = 0; k < outputs; k++) {
             NDArray oneHot = NDArray.zeros(y.dtype(), y.device(), outputs);
             oneHot.narrow(0, k, 1).fill_(1);
-            Tensor[] g = Autograd.grad(new Tensor[]{y}, new Tensor[]{x}, new Tensor[]{Tensor.wrap(oneHot.reshape(y.shape()))},
+            Tensor[] g = Autograd.grad(new Tensor[]{y}, inputs, new Tensor[]{Tensor.wrap(oneHot.reshape(y.shape()))},
                     true, false, true);
-            if (g[0] == null) continue;
-            double[] d = g[0].data().toDoubleArray();
-            for (int j = 0; j < d.length; j++) rows[j][k] = d[j];
+            for (int w = 0; w < g.length; w++) {
+                if (g[w] == null) continue;
+                double[] d = g[w].data().toDoubleArray();
+                for (int j = 0; j < d.length; j++) rows[w][j][k] = d[j];
+            }
         }
         return rows;
     }

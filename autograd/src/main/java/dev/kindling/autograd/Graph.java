@@ -41,6 +41,9 @@ final class Graph {
     }
 
     private static SavedTensor[] nonNull(SavedTensor[] saved) {
+        boolean anyNull = false;
+        for (SavedTensor s : saved) anyNull |= s == null;
+        if (!anyNull) return saved;
         List<SavedTensor> out = new ArrayList<>(saved.length);
         for (SavedTensor s : saved) if (s != null) out.add(s);
         return out.toArray(new SavedTensor[0]);

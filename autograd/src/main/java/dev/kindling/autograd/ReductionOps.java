@@ -123,8 +123,9 @@ final class ReductionOps {
         Tensor values = Tensor.wrap(r[0]), indices = Tensor.wrap(r[1]);
         if (Graph.records(a) && values.dtype().isFloatingPoint()) {
             int[] shape = a.shape();
-            int d = Shapes.dim(max ? "max" : "min", dim, Math.max(shape.length, 1));
-            int[] k = keptShape("max", shape, new int[]{dim});
+            String op = max ? "max" : "min";
+            int d = Shapes.dim(op, dim, Math.max(shape.length, 1));
+            int[] k = keptShape(op, shape, new int[]{dim});
             SavedTensor si = Graph.save(indices);
             Graph.record(max ? "MaxBackward" : "MinBackward", values, g -> {
                 if (shape.length == 0) return new Tensor[]{g};

@@ -43,9 +43,9 @@ class AutogradFunctionSpec : FunSpec({
 
     test("a Function whose backward is written with Tensor ops can be differentiated again") {
         val x = fleaf(0.5, -1.5, 2.0)
-        GradCheck.gradcheck({ a -> CubeFn().apply(a[0]) }, x) shouldBe true
-        GradCheck.gradgradcheck({ a -> CubeFn().apply(a[0]) }, x) shouldBe true
-        val d1 = Autograd.grad(CubeFn().apply(x).sum(), x, true)[0]
+        GradCheck.gradcheck({ a -> Cube().apply(a[0]) }, x) shouldBe true
+        GradCheck.gradgradcheck({ a -> Cube().apply(a[0]) }, x) shouldBe true
+        val d1 = Autograd.grad(Cube().apply(x).sum(), x, true)[0]
         val d2 = Autograd.grad(d1.sum(), x)[0]
         d2.shouldBeNear(3.0, -9.0, 12.0)               // 6x
     }
@@ -220,18 +220,6 @@ private class MyExpOfInput : Function() {
 
     override fun backward(ctx: FunctionContext, gradOutput: Tensor): Array<Tensor?> =
         arrayOf(gradOutput.mul(ctx.savedTensors()[0].exp()))
-}
-
-private class CubeFn : Function() {
-    override fun forward(ctx: FunctionContext, vararg inputs: Tensor): Tensor {
-        ctx.saveForBackward(inputs[0])
-        return inputs[0].pow(3.0)
-    }
-
-    override fun backward(ctx: FunctionContext, gradOutput: Tensor): Array<Tensor?> {
-        val x = ctx.savedTensors()[0]
-        return arrayOf(gradOutput.mul(x.mul(x)).mul(3.0))
-    }
 }
 
 /** a * 2 + b * 3, remembering what needsInputGrad said. */

@@ -7,8 +7,8 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 
-/** x^3 with a hand-written backward; saving the input keeps double backward working. */
-private class Cube : Function() {
+/** x^3 with a hand-written backward; saving the input keeps double backward working. Shared with AutogradFunctionSpec. */
+internal class Cube : Function() {
     override fun forward(ctx: FunctionContext, vararg inputs: Tensor): Tensor {
         ctx.saveForBackward(inputs[0])
         return inputs[0].pow(3.0)

@@ -1,8 +1,12 @@
 package dev.kindling.nn.functional;
 
+import dev.kindling.autograd.GradMode;
 import dev.kindling.autograd.Tensor;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.Shapes;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Functional forms of the layers, activations and losses (torch.nn.functional): stateless static
@@ -109,7 +113,7 @@ public final class F {
                         + " channels in dim 1, got " + Shapes.str(x.shape()));
             }
             int[] s = new int[x.dim()];
-            java.util.Arrays.fill(s, 1);
+            Arrays.fill(s, 1);
             s[1] = (int) weight.numel();
             w = weight.reshape(s);
         }
@@ -152,7 +156,7 @@ public final class F {
         dims[0] = 0;
         for (int i = 2; i < x.dim(); i++) dims[i - 1] = i;
         int[] channelShape = new int[x.dim()];
-        java.util.Arrays.fill(channelShape, 1);
+        Arrays.fill(channelShape, 1);
         channelShape[1] = c;
         Tensor mean, var;
         if (training) {
@@ -165,7 +169,7 @@ public final class F {
             Tensor centered = x.sub(mean);
             var = centered.mul(centered).mean(dims, true);
             if (runningMean != null && runningVar != null) {
-                try (dev.kindling.autograd.GradMode.Scope s = dev.kindling.autograd.GradMode.noGrad()) {
+                try (GradMode.Scope s = GradMode.noGrad()) {
                     Tensor m = mean.detach().reshape(c), v = var.detach().reshape(c).mul((double) n / (n - 1));
                     runningMean.mul_(1 - momentum).add_(m.mul(momentum));
                     runningVar.mul_(1 - momentum).add_(v.mul(momentum));
@@ -209,9 +213,9 @@ public final class F {
     public static Tensor embedding(Tensor indices, Tensor weight) { return embedding(indices, weight, -1, Double.NaN); }
 
     private static void renormRows(Tensor indices, Tensor weight, double maxNorm) {
-        try (dev.kindling.autograd.GradMode.Scope s = dev.kindling.autograd.GradMode.noGrad()) {
+        try (GradMode.Scope s = GradMode.noGrad()) {
             long[] ids = indices.reshape(-1).to(DType.INT64).toLongArray();
-            java.util.Set<Long> seen = new java.util.HashSet<>();
+            Set<Long> seen = new HashSet<>();
             for (long id : ids) {
                 if (!seen.add(id)) continue;
                 Tensor row = weight.detach().select(0, (int) id);
@@ -227,7 +231,7 @@ public final class F {
         int out = weight.shape()[0], in1 = weight.shape()[1], in2 = weight.shape()[2];
         int[] s1 = x1.shape(), s2 = x2.shape();
         if (s1.length == 0 || s2.length == 0 || s1[s1.length - 1] != in1 || s2[s2.length - 1] != in2
-                || !java.util.Arrays.equals(java.util.Arrays.copyOf(s1, s1.length - 1), java.util.Arrays.copyOf(s2, s2.length - 1))) {
+                || !Arrays.equals(Arrays.copyOf(s1, s1.length - 1), Arrays.copyOf(s2, s2.length - 1))) {
             throw new IllegalArgumentException("bilinear: inputs " + Shapes.str(s1) + " and " + Shapes.str(s2) + " do not fit weight "
                     + Shapes.str(weight.shape()) + ": they need the same leading dims and last dims " + in1 + " and " + in2);
         }
@@ -236,7 +240,7 @@ public final class F {
         Tensor t = a.matmul(weight.permute(1, 0, 2).reshape(in1, out * in2)).reshape(-1, out, in2);
         Tensor y = t.mul(b.unsqueeze(1)).sum(-1, false);
         if (bias != null) y = y.add(bias);
-        int[] outShape = java.util.Arrays.copyOf(s1, s1.length);
+        int[] outShape = Arrays.copyOf(s1, s1.length);
         outShape[outShape.length - 1] = out;
         return y.reshape(outShape);
     }
