@@ -1,5 +1,9 @@
 package dev.kindling.autograd;
 
+import dev.kindling.tensor.BinaryOp;
+import dev.kindling.tensor.DType;
+import dev.kindling.tensor.NDArray;
+
 /**
  * Matrix products. One rule covers matmul, mm and bmm: with 1-D operands promoted to matrices,
  * dA = dC B^T and dB = A^T dC; the engine sums gradients over broadcast batch dims.
@@ -7,7 +11,7 @@ package dev.kindling.autograd;
 final class MatmulOps {
     private MatmulOps() {}
 
-    static Tensor matmul(Tensor a, Tensor b, String name, dev.kindling.tensor.NDArray result) {
+    static Tensor matmul(Tensor a, Tensor b, String name, NDArray result) {
         Tensor out = Tensor.wrap(result);
         if (!Graph.records(a, b)) return out;
         boolean aVec = a.dim() == 1, bVec = b.dim() == 1;
@@ -29,5 +33,33 @@ final class MatmulOps {
             }
             return new Tensor[]{ga, gb};
         }, new Tensor[]{a, b}, sa, sb);
+    }
+
+    /**
+     * x W^T + b as one node. The generic matmul rule would give W's gradient as a transposed view
+     * of A^T dC, which accumulating into W then copies element by element across cache lines; this
+     * rule computes dW = dC^T x directly in W's [out, in] layout (BLAS reads dC^T through its
+     * transpose flag), and adds the bias into the product in place instead of allocating a sum.
+     */
+    static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        NDArray y = x.data().matmul(w.data().t());
+        if (b != null) {
+            if (y.dtype() == DType.promote(y.dtype(), b.dtype())) y.binary_(BinaryOp.ADD, b.data());
+            else y = y.binary(BinaryOp.ADD, b.data());
+        }
+        Tensor out = Tensor.wrap(y);
+        boolean bNeeds = b != null && b.requiresGrad();
+        if (!GradMode.isEnabled() || !(x.requiresGrad() || w.requiresGrad() || bNeeds)) return out;
+        int outFeatures = w.shape()[0], inFeatures = w.shape()[1];
+        SavedTensor sx = Graph.save(x, w.requiresGrad()), sw = Graph.save(w, x.requiresGrad());
+        Backward rule = g -> {
+            Tensor g2 = g.reshape(-1, outFeatures);
+            Tensor gx = sw == null ? null : g.matmul(sw.get());
+            Tensor gw = sx == null ? null : g2.t().matmul(sx.get().reshape(-1, inFeatures));
+            Tensor gb = bNeeds ? g2.sum(0, false) : null;
+            return b == null ? new Tensor[]{gx, gw} : new Tensor[]{gx, gw, gb};
+        };
+        Tensor[] inputs = b == null ? new Tensor[]{x, w} : new Tensor[]{x, w, b};
+        return Graph.record(b == null ? "MmBackward" : "AddmmBackward", out, rule, inputs, sx, sw);
     }
 }

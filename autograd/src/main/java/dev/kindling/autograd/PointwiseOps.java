@@ -145,7 +145,9 @@ final class PointwiseOps {
             case SQUARE: { SavedTensor sa = Graph.save(a); return Graph.record(name, out, g -> new Tensor[]{g.mul(sa.get()).mul(2.0)}, a, sa); }
             case RELU: {
                 SavedTensor so = Graph.save(out);
-                return Graph.record(name, out, g -> new Tensor[]{g.maskedFill(so.get().le(0.0), 0)}, a, so);
+                // relu's output is 0 or positive, so its sign is the 0/1 mask, computed branch-free;
+                // a bool mask and a select mispredict on every other element.
+                return Graph.record(name, out, g -> new Tensor[]{g.mul(so.get().sign())}, a, so);
             }
             case EXP: { SavedTensor so = Graph.save(out); return Graph.record(name, out, g -> new Tensor[]{g.mul(so.get())}, a, so); }
             case LOG: { SavedTensor sa = Graph.save(a); return Graph.record(name, out, g -> new Tensor[]{g.div(sa.get())}, a, sa); }

@@ -546,6 +546,13 @@ public final class Tensor {
     /** torch.matmul: dot, matrix-vector, matrix and batched products with broadcast batch dims. */
     public Tensor matmul(Tensor o) { return MatmulOps.matmul(this, o, "MatmulBackward", data.matmul(o.data)); }
 
+    /**
+     * torch.nn.functional.linear: {@code input W^T + bias} for input [..., in], weight [out, in] and
+     * bias [out] (or null), as one graph node whose weight gradient lands in the weight's own layout.
+     * {@code F.linear} checks the shapes and calls this.
+     */
+    public static Tensor linear(Tensor input, Tensor weight, Tensor bias) { return MatmulOps.linear(input, weight, bias); }
+
     public Tensor mm(Tensor o) { return MatmulOps.matmul(this, o, "MmBackward", data.mm(o.data)); }
 
     public Tensor bmm(Tensor o) { return MatmulOps.matmul(this, o, "BmmBackward", data.bmm(o.data)); }

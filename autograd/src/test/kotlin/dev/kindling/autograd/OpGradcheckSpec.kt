@@ -377,6 +377,20 @@ class OpGradcheckSpec : FunSpec({
         checkBoth(randn(3, 3)) { it[0].matmul(it[0]) }
     }
 
+    test("linear (x W^T + b) for 1-D, 2-D and 3-D inputs, with and without bias") {
+        for (x in listOf(randn(4), randn(3, 4), randn(2, 3, 4))) {
+            checkBoth(x, randn(5, 4), randn(5)) { Tensor.linear(it[0], it[1], it[2]) }
+            checkBoth(x, randn(5, 4)) { Tensor.linear(it[0], it[1], null) }
+        }
+    }
+
+    test("linear's weight gradient lands contiguous in the weight's [out, in] layout") {
+        val w = randn(5, 4)
+        Tensor.linear(randn(3, 4), w, null).sum().backward()
+        w.grad().data().isContiguous() shouldBe true
+        w.grad().shape().toList() shouldBe listOf(5, 4)
+    }
+
     test("mm and bmm") {
         checkBoth(randn(3, 4), randn(4, 2)) { it[0].mm(it[1]) }
         checkBoth(randn(2, 3, 4), randn(2, 4, 2)) { it[0].bmm(it[1]) }

@@ -29,6 +29,11 @@ abstract class Elements {
 
     abstract void set(int i, double v);
 
+    /** The backing float32 array when element i is {@code floats()[offset() + i]}, else null. */
+    float[] floats() { return null; }
+
+    int offset() { return 0; }
+
     static Elements of(NDArray a) {
         if (a.isContiguous() && a.storage() instanceof CpuStorage s) {
             if (s.array() instanceof double[] d) return new Doubles(a, d, a.offset(), null);
@@ -80,5 +85,11 @@ abstract class Elements {
 
         @Override
         void set(int i, double v) { a[off + i] = (float) v; }
+
+        @Override
+        float[] floats() { return a; }
+
+        @Override
+        int offset() { return off; }
     }
 }

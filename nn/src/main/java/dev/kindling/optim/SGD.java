@@ -1,6 +1,7 @@
 package dev.kindling.optim;
 
 import dev.kindling.autograd.Tensor;
+import dev.kindling.tensor.cpu.Parallel;
 import java.util.List;
 
 /**
@@ -16,6 +17,7 @@ import java.util.List;
  * var opt = new SGD(model.parameters(), 0.1, 0.9);                 // lr, momentum
  * var opt = new SGD(model.parameters(), new SGD.Options().lr(0.1).momentum(0.9).nesterov(true));
  * }</pre>
+ * float32 parameters update in float arithmetic, as PyTorch's do; float64 ones in double.
  * State per parameter: {@code momentumBuffer} (only when momentum != 0); no step count.
  */
 public class SGD extends Optimizer {
@@ -76,17 +78,46 @@ public class SGD extends Optimizer {
             first = state.get("momentumBuffer") == null;
             buf = Elements.of(state.getOrFill("momentumBuffer", param, 0).data());
         }
-        for (int i = 0, n = (int) param.numel(); i < n; i++) {
-            double g = maximize ? -d.get(i) : d.get(i);
-            if (weightDecay != 0) g += weightDecay * p.get(i);
-            if (buf != null) {
-                double b = first ? g : momentum * buf.get(i) + (1 - dampening) * g;
-                buf.set(i, b);
-                g = nesterov ? g + momentum * b : b;
+        int n = (int) param.numel();
+        if (p.floats() != null && d.floats() != null && (buf == null || buf.floats() != null)) {
+            updateFloats(p, d, buf, n, (float) lr, (float) momentum, (float) dampening, (float) weightDecay, nesterov, maximize, first);
+        } else {
+            for (int i = 0; i < n; i++) {
+                double g = maximize ? -d.get(i) : d.get(i);
+                if (weightDecay != 0) g += weightDecay * p.get(i);
+                if (buf != null) {
+                    double b = first ? g : momentum * buf.get(i) + (1 - dampening) * g;
+                    buf.set(i, b);
+                    g = nesterov ? g + momentum * b : b;
+                }
+                p.set(i, p.get(i) - lr * g);
             }
-            p.set(i, p.get(i) - lr * g);
         }
         p.commit();
         if (buf != null) buf.commit();
+    }
+
+    /**
+     * The same update for float32 arrays in float arithmetic, as PyTorch computes it: without the
+     * double conversions the loop vectorises (about 5x faster), and large parameters split over cores.
+     */
+    private static void updateFloats(Elements p, Elements d, Elements buf, int n, float lr, float momentum, float dampening,
+                                     float weightDecay, boolean nesterov, boolean maximize, boolean first) {
+        float[] pa = p.floats(), da = d.floats(), ba = buf == null ? null : buf.floats();
+        int po = p.offset(), dOff = d.offset(), bo = buf == null ? 0 : buf.offset();
+        float sign = maximize ? -1f : 1f, keep = 1f - dampening;
+        Parallel.forRange(n, 2, (lo, hi) -> {
+            int from = (int) lo, to = (int) hi;   // int bounds: a loop bounded by a long does not vectorise
+            if (ba == null) {
+                for (int i = from; i < to; i++) pa[po + i] -= lr * (sign * da[dOff + i] + weightDecay * pa[po + i]);
+                return;
+            }
+            for (int i = from; i < to; i++) {
+                float g = sign * da[dOff + i] + weightDecay * pa[po + i];
+                float b = first ? g : momentum * ba[bo + i] + keep * g;
+                ba[bo + i] = b;
+                pa[po + i] -= lr * (nesterov ? g + momentum * b : b);
+            }
+        });
     }
 }

@@ -115,6 +115,22 @@ class UnaryOpsSpec : FunSpec({
         }
     }
 
+    test("branch-free float32 sign equals Math.signum bit for bit, zeros, subnormals, infinities and NaN included") {
+        val xs = floatArrayOf(0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, java.lang.Float.MIN_NORMAL, 3f, -7f, 1e38f, -1e38f,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN)
+        val got = NDArray.of(xs, xs.size).unary(UnaryOp.SIGN).toFloatArray()
+        got.map { it.toRawBits() } shouldBe xs.map { Math.signum(it).toRawBits() }
+    }
+
+    test("float32 comparisons with a scalar on either side agree with float64 ones") {
+        val xs = floatArrayOf(-1f, 0f, 0.5f, 1f, 2f, Float.NaN)
+        val x = NDArray.of(xs, xs.size)
+        for (op in listOf(BinaryOp.EQ, BinaryOp.NE, BinaryOp.LT, BinaryOp.LE, BinaryOp.GT, BinaryOp.GE)) {
+            x.binary(op, 1.0).toBooleanArray().toList() shouldBe xs.map { op.apply(it.toDouble(), 1.0) == 1.0 }
+            x.binaryReversed(op, 1.0).toBooleanArray().toList() shouldBe xs.map { op.apply(1.0, it.toDouble()) == 1.0 }
+        }
+    }
+
     test("integer ops on int64 arrays are exact and keep the dtype") {
         val intOps = floatOps.filter { !it.floatResult() }
         checkAll(props(30), gen { sample(shape(), DType.INT64, lo = -5.0, hi = 5.0) }) { s ->

@@ -34,8 +34,7 @@ public final class F {
             throw new IllegalArgumentException("linear: bias " + Shapes.str(bias.shape()) + " does not fit weight "
                     + Shapes.str(weight.shape()) + ": it must be [" + weight.shape()[0] + "]");
         }
-        Tensor y = x.matmul(weight.t());
-        return bias == null ? y : y.add(bias);
+        return Tensor.linear(x, weight, bias);
     }
 
     public static Tensor linear(Tensor x, Tensor weight) { return linear(x, weight, null); }

@@ -187,6 +187,14 @@ public final class CpuBackend implements Backend {
             it.parallelForEach(1, (n, oo, ao, u) -> FloatKernels.scalarStrided(op, ad, ao, sa, fs, scalarFirst, od, oo, so, n));
             return;
         }
+        if (a.dtype() == DType.FLOAT32 && out.dtype() == DType.BOOL && op.kind() == BinaryOp.Kind.COMPARISON && !Double.isNaN(s)
+                && (float) s == s) {
+            float[] ad = (float[]) data(a);
+            boolean[] od = (boolean[]) data(out);
+            float fs = (float) s;
+            it.parallelForEach(1, (n, oo, ao, u) -> FloatKernels.compareScalar(op, ad, ao, sa, fs, scalarFirst, od, oo, so, n));
+            return;
+        }
         Buf ab = Buf.of(data(a)), ob = Buf.of(data(out));
         boolean floating = a.dtype().isFloatingPoint();
         long ls = (long) s;
@@ -212,6 +220,30 @@ public final class CpuBackend implements Backend {
         boolean[] c = (boolean[]) toArray(cond);
         Strided it = Strided.of(out, a, b);
         int so = it.innerStride(0), sa = it.innerStride(1), sb = it.innerStride(2);
+        if (out.isContiguous() && (data(out) instanceof float[] || data(out) instanceof double[])) {
+            // A contiguous output's offset gives the row-major position, so rows can split over cores;
+            // the typed loops matter because masking runs in every ReLU and clamp backward.
+            int base = out.offset();
+            if (data(out) instanceof float[] of) {
+                float[] af = (float[]) data(a), bf = (float[]) data(b);
+                it.parallelForEach(1, (n, oo, ao, bo) -> {
+                    int k = oo - base;
+                    if (so == 1 && sa == 0 && sb == 1) {
+                        // maskedFill's shape (a broadcast fill value), kept free of strides so C2 emits a conditional move.
+                        float v = af[ao];
+                        for (int i = 0; i < n; i++) of[oo + i] = c[k + i] ? v : bf[bo + i];
+                    } else {
+                        for (int i = 0; i < n; i++) of[oo + i * so] = c[k + i] ? af[ao + i * sa] : bf[bo + i * sb];
+                    }
+                });
+            } else {
+                double[] od = (double[]) data(out), ad = (double[]) data(a), bd = (double[]) data(b);
+                it.parallelForEach(1, (n, oo, ao, bo) -> {
+                    for (int i = 0, k = oo - base; i < n; i++) od[oo + i * so] = c[k + i] ? ad[ao + i * sa] : bd[bo + i * sb];
+                });
+            }
+            return;
+        }
         Buf ab = Buf.of(data(a)), bb = Buf.of(data(b)), ob = Buf.of(data(out));
         boolean integral = out.dtype().isIntegral();
         int[] k = {0};
