@@ -1,6 +1,7 @@
 package dev.kindling.optim;
 
 import dev.kindling.autograd.Tensor;
+import dev.kindling.tensor.cpu.Parallel;
 import java.util.List;
 
 /**
@@ -84,23 +85,58 @@ public class Adam extends Optimizer {
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
         double decay = decoupled ? 1 - lr * weightDecay : 1;
-        for (int i = 0, n = (int) param.numel(); i < n; i++) {
-            double x = p.get(i) * decay;
-            double g = maximize ? -d.get(i) : d.get(i);
-            if (weightDecay != 0 && !decoupled) g += weightDecay * x;
-            double mi = beta1 * m.get(i) + (1 - beta1) * g;
-            double vi = beta2 * v.get(i) + (1 - beta2) * (g * g);
-            m.set(i, mi);
-            v.set(i, vi);
-            if (vMax != null) {
-                vi = Math.max(vMax.get(i), vi);
-                vMax.set(i, vi);
+        int n = (int) param.numel();
+        if (p.floats() != null && d.floats() != null && m.floats() != null && v.floats() != null
+                && (vMax == null || vMax.floats() != null)) {
+            updateFloats(p, d, m, v, vMax, n, new float[]{(float) beta1, (float) beta2, (float) eps, (float) weightDecay,
+                    (float) stepSize, (float) bias2Sqrt, (float) decay}, maximize, decoupled);
+        } else {
+            for (int i = 0; i < n; i++) {
+                double x = p.get(i) * decay;
+                double g = maximize ? -d.get(i) : d.get(i);
+                if (weightDecay != 0 && !decoupled) g += weightDecay * x;
+                double mi = beta1 * m.get(i) + (1 - beta1) * g;
+                double vi = beta2 * v.get(i) + (1 - beta2) * (g * g);
+                m.set(i, mi);
+                v.set(i, vi);
+                if (vMax != null) {
+                    vi = Math.max(vMax.get(i), vi);
+                    vMax.set(i, vi);
+                }
+                p.set(i, x - stepSize * (mi / (Math.sqrt(vi) / bias2Sqrt + eps)));
             }
-            p.set(i, x - stepSize * (mi / (Math.sqrt(vi) / bias2Sqrt + eps)));
         }
         p.commit();
         m.commit();
         v.commit();
         if (vMax != null) vMax.commit();
+    }
+
+    /**
+     * The same update for float32 arrays in float arithmetic, as PyTorch computes it: without double
+     * conversions the loop vectorises, and large parameters split over cores. {@code k} holds beta1,
+     * beta2, eps, weightDecay, stepSize, sqrt(1 - beta2^t) and the decoupled decay factor.
+     */
+    private static void updateFloats(Elements p, Elements d, Elements m, Elements v, Elements vMax, int n, float[] k,
+                                     boolean maximize, boolean decoupled) {
+        float[] pa = p.floats(), da = d.floats(), ma = m.floats(), va = v.floats(), xa = vMax == null ? null : vMax.floats();
+        int po = p.offset(), dOff = d.offset(), mo = m.offset(), vo = v.offset(), xo = vMax == null ? 0 : vMax.offset();
+        float beta1 = k[0], beta2 = k[1], eps = k[2], coupledDecay = decoupled ? 0f : k[3], stepSize = k[4], bias2Sqrt = k[5],
+                decay = k[6], sign = maximize ? -1f : 1f;
+        Parallel.forRange(n, 8, (lo, hi) -> {
+            for (int i = (int) lo, to = (int) hi; i < to; i++) {
+                float x = pa[po + i] * decay;
+                float g = sign * da[dOff + i] + coupledDecay * x;
+                float mi = beta1 * ma[mo + i] + (1 - beta1) * g;
+                float vi = beta2 * va[vo + i] + (1 - beta2) * (g * g);
+                ma[mo + i] = mi;
+                va[vo + i] = vi;
+                if (xa != null) {
+                    vi = Math.max(xa[xo + i], vi);
+                    xa[xo + i] = vi;
+                }
+                pa[po + i] = x - stepSize * (mi / ((float) Math.sqrt(vi) / bias2Sqrt + eps));
+            }
+        });
     }
 }

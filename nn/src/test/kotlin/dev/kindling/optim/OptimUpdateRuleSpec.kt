@@ -136,7 +136,8 @@ private fun adadeltaRef(lr: Double = 1.0, rho: Double = 0.9, eps: Double = 1e-6,
 }
 
 class OptimUpdateRuleSpec : FunSpec({
-    val cases: List<Triple<String, (Tensor) -> Optimizer, Reference>> = listOf(
+    // A function: each reference keeps its own state, so every test needs fresh ones.
+    fun cases(): List<Triple<String, (Tensor) -> Optimizer, Reference>> = listOf(
         Triple("SGD", { p -> SGD(listOf(p), 0.1) }, sgdRef(0.1)),
         Triple("SGD momentum", { p -> SGD(listOf(p), 0.1, 0.9) }, sgdRef(0.1, 0.9)),
         Triple("SGD momentum dampening weightDecay", { p -> SGD(listOf(p), 0.1, 0.9, 0.3, 0.05, false) },
@@ -195,7 +196,7 @@ class OptimUpdateRuleSpec : FunSpec({
             adadeltaRef(maximize = true)),
     )
 
-    for ((name, make, reference) in cases) {
+    for ((name, make, reference) in cases()) {
         test("$name follows PyTorch's update rule for 5 steps") {
             val p = param()
             val opt = make(p)
@@ -205,6 +206,22 @@ class OptimUpdateRuleSpec : FunSpec({
                 opt.step()
                 reference(t, x, gradAt(t))
                 assertClose(p.toDoubleArray(), x, 1e-12, "$name step $t")
+            }
+        }
+    }
+
+    // float32 parameters take the optimizers' float arithmetic path: same rule, float rounding.
+    for ((name, make, reference) in cases()) {
+        test("$name follows the same rule on a float32 parameter, to float precision") {
+            val p = Tensor.of(FloatArray(X0.size) { X0[it].toFloat() }, X0.size).requiresGrad_(true)
+            val opt = make(p)
+            val x = DoubleArray(X0.size) { X0[it].toFloat().toDouble() }
+            for (t in 1..5) {
+                val g = FloatArray(X0.size) { gradAt(t)[it].toFloat() }
+                p.setGrad(Tensor.of(g, g.size))
+                opt.step()
+                reference(t, x, DoubleArray(g.size) { g[it].toDouble() })
+                assertClose(p.toDoubleArray(), x, 2e-5, "$name float32 step $t")
             }
         }
     }

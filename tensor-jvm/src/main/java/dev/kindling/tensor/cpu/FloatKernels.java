@@ -39,6 +39,19 @@ final class FloatKernels {
                 default: throw new IllegalStateException(op.name());
             }
         }
+        if (as == 1 && bs == 1 && os == 1 && ao == oo) {
+            // A row of a broadcast, e.g. a bias added to each row of a batch: b starts elsewhere.
+            int shift = bo - oo, end = oo + n;
+            switch (op) {
+                case ADD: for (int i = oo; i < end; i++) o[i] = a[i] + b[i + shift]; return;
+                case SUB: for (int i = oo; i < end; i++) o[i] = a[i] - b[i + shift]; return;
+                case MUL: for (int i = oo; i < end; i++) o[i] = a[i] * b[i + shift]; return;
+                case DIV: for (int i = oo; i < end; i++) o[i] = a[i] / b[i + shift]; return;
+                case MAXIMUM: for (int i = oo; i < end; i++) o[i] = Math.max(a[i], b[i + shift]); return;
+                case MINIMUM: for (int i = oo; i < end; i++) o[i] = Math.min(a[i], b[i + shift]); return;
+                default: throw new IllegalStateException(op.name());
+            }
+        }
         if (bs == 0 && as == 1 && os == 1 && ao == oo) {
             scalar(op, a, b[bo], false, o, oo, n);
             return;
