@@ -36,13 +36,18 @@ final class MatmulOps {
     }
 
     /**
-     * x W^T + b as one node. The generic matmul rule would give W's gradient as a transposed view
-     * of A^T dC, which accumulating into W then copies element by element across cache lines; this
-     * rule computes dW = dC^T x directly in W's [out, in] layout (BLAS reads dC^T through its
-     * transpose flag), and adds the bias into the product in place instead of allocating a sum.
+     * x W^T + b as one node. Leading dims of x fold into one [rows, in] GEMM, as PyTorch's linear
+     * does: a batched matmul would broadcast W and, backward, form and sum one W gradient per batch
+     * entry. The generic matmul rule would also give W's gradient as a transposed view of A^T dC,
+     * which accumulating into W copies element by element across cache lines; this rule computes
+     * dW = dC^T x directly in W's [out, in] layout (BLAS reads dC^T through its transpose flag), and
+     * adds the bias into the product in place instead of allocating a sum.
      */
     static Tensor linear(Tensor x, Tensor w, Tensor b) {
-        NDArray y = x.data().matmul(w.data().t());
+        int outFeatures = w.shape()[0], inFeatures = w.shape()[1];
+        int[] outShape = x.shape();
+        outShape[outShape.length - 1] = outFeatures;
+        NDArray y = x.data().reshape(-1, inFeatures).matmul(w.data().t()).reshape(outShape);
         if (b != null) {
             if (y.dtype() == DType.promote(y.dtype(), b.dtype())) y.binary_(BinaryOp.ADD, b.data());
             else y = y.binary(BinaryOp.ADD, b.data());
@@ -50,11 +55,11 @@ final class MatmulOps {
         Tensor out = Tensor.wrap(y);
         boolean bNeeds = b != null && b.requiresGrad();
         if (!GradMode.isEnabled() || !(x.requiresGrad() || w.requiresGrad() || bNeeds)) return out;
-        int outFeatures = w.shape()[0], inFeatures = w.shape()[1];
+        int[] inShape = x.shape();
         SavedTensor sx = Graph.save(x, w.requiresGrad()), sw = Graph.save(w, x.requiresGrad());
         Backward rule = g -> {
             Tensor g2 = g.reshape(-1, outFeatures);
-            Tensor gx = sw == null ? null : g.matmul(sw.get());
+            Tensor gx = sw == null ? null : g2.matmul(sw.get()).reshape(inShape);
             Tensor gw = sx == null ? null : g2.t().matmul(sx.get().reshape(-1, inFeatures));
             Tensor gb = bNeeds ? g2.sum(0, false) : null;
             return b == null ? new Tensor[]{gx, gw} : new Tensor[]{gx, gw, gb};
