@@ -79,7 +79,7 @@ final class Attention {
      */
     private static Tensor softmaxOverKeys(Tensor scores, Tensor mask) {
         if (mask == null) return scores.softmax(-1);
-        Tensor blocked = mask.gt(Double.NEGATIVE_INFINITY).to(DType.INT64).sum(-1, true).eq(0.0);
+        Tensor blocked = mask.detach().max(-1, true).values().eq(Double.NEGATIVE_INFINITY);
         if (blocked.any().item() == 0) return scores.softmax(-1);
         return scores.maskedFill(blocked, 0).softmax(-1).maskedFill(blocked, 0);
     }
@@ -90,8 +90,8 @@ final class Attention {
     }
 
     /**
-     * PyTorch's {@code _canonical_mask}: a float mask is added to the scores as it is; a bool mask becomes
-     * 0 / -inf in {@code dtype}. Whether true means "attend" (SDPA) or "masked out" (MultiheadAttention)
+     * PyTorch's {@code _canonical_mask}: a float mask is added to the scores as it is (in {@code dtype}); a bool
+     * mask becomes 0 / -inf in {@code dtype}. Whether true means "attend" (SDPA) or "masked out" (MultiheadAttention)
      * is the caller's convention.
      */
     private static Tensor additiveMask(String op, String name, Tensor mask, DType dtype, boolean trueMeansAttend) {
@@ -102,7 +102,7 @@ final class Attention {
         if (!mask.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(op + ": " + name + " must be bool or floating point (additive), got " + mask.dtype());
         }
-        return mask;
+        return mask.to(dtype); // a float64 mask must not turn float32 attention into float64
     }
 
     // ------------------------------------------------------------------ multi-head attention

@@ -187,7 +187,7 @@ class MultiheadAttentionSpec : FunSpec({
         (m.inProjWeight!!.grad()!!.toDoubleArray().all { it.isFinite() }) shouldBe true
     }
 
-    test("float32 layers agree with the float64 formula to float precision") {
+    test("float32 layers agree with the float64 formula to float precision and stay float32 under a float64 mask") {
         val m = MultiheadAttention(8, 2)
         val x = Tensor.randn(4, 3, 8)
         val ref = MultiheadAttention(8, 2).float64().also { it.loadStateDict(m.stateDict(), true) }
@@ -195,6 +195,7 @@ class MultiheadAttentionSpec : FunSpec({
         val (out, _) = MhaRef(ref).forward(seqsOf(x64), seqsOf(x64), seqsOf(x64))
         m.forward(x, x, x).output().dtype() shouldBe DType.FLOAT32
         closeTo(m.forward(x, x, x).output().toDoubleArray(), flatten(out), 1e-5)
+        m.forward(x, x, x, null, Tensor.zeros(DType.FLOAT64, 4, 4)).output().dtype() shouldBe DType.FLOAT32
     }
 
     // ------------------------------------------------------------------ dropout
