@@ -2,6 +2,7 @@ package dev.kindling.nn.functional;
 
 import dev.kindling.autograd.GradMode;
 import dev.kindling.autograd.Tensor;
+import dev.kindling.nn.AttentionOutput;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.Shapes;
 import java.util.Arrays;
@@ -551,5 +552,75 @@ public final class F {
 
     public static Tensor marginRankingLoss(Tensor input1, Tensor input2, Tensor target) {
         return marginRankingLoss(input1, input2, target, 0.0, "mean");
+    }
+
+    // ------------------------------------------------------------------ attention
+    // The math and the input checks live in Attention.
+
+    /**
+     * softmax(q k^T * scale + mask) v, as torch.nn.functional.scaled_dot_product_attention: query
+     * [..., L, E], key [..., S, E], value [..., S, Ev] give [..., L, Ev] (batch dims broadcast). scale
+     * defaults to 1/sqrt(E) (pass NaN for the default). attnMask (or null) broadcasts to [..., L, S]:
+     * <b>a bool mask is true where a query may attend</b> (PyTorch's SDPA convention, the opposite of
+     * MultiheadAttention's), a float mask is added to the scores. isCausal masks key j &gt; query i and
+     * excludes attnMask. Dropout with probability dropoutP is applied to the weights whenever dropoutP
+     * &gt; 0, as PyTorch (pass 0 in evaluation). A query whose every key is masked gets a zero output.
+     * <pre>{@code
+     * Tensor out = F.scaledDotProductAttention(q, k, v, null, 0.0, true);     // causal self-attention
+     * Tensor padded = F.scaledDotProductAttention(q, k, v, keep, 0.1, false);  // keep: bool [N, 1, 1, S]
+     * }</pre>
+     */
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask, double dropoutP,
+                                                   boolean isCausal, double scale) {
+        return Attention.scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, scale);
+    }
+
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask, double dropoutP,
+                                                   boolean isCausal) {
+        return scaledDotProductAttention(query, key, value, attnMask, dropoutP, isCausal, Double.NaN);
+    }
+
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value, Tensor attnMask) {
+        return scaledDotProductAttention(query, key, value, attnMask, 0, false, Double.NaN);
+    }
+
+    public static Tensor scaledDotProductAttention(Tensor query, Tensor key, Tensor value) {
+        return scaledDotProductAttention(query, key, value, null, 0, false, Double.NaN);
+    }
+
+    /**
+     * The functional form of {@link dev.kindling.nn.MultiheadAttention}, in PyTorch's argument order
+     * ({@code multi_head_attention_forward}; the embedding size comes from query, separate projections are
+     * used when inProjWeight is null, and there are no static keys). Inputs are [L, N, E] query, [S, N, kdim]
+     * key, [S, N, vdim] value (or unbatched [L, E], [S, kdim], [S, vdim]); the weights as MultiheadAttention's
+     * parameters of the same names. Masks as MultiheadAttention's: bool true = masked out, or float additive.
+     * <pre>{@code
+     * AttentionOutput a = F.multiHeadAttentionForward(x, x, x, 2, w, b, null, null, false, 0.0, wo, bo, false,
+     *         null, true, null, null, null, null, true, false);
+     * }</pre>
+     */
+    public static AttentionOutput multiHeadAttentionForward(Tensor query, Tensor key, Tensor value, int numHeads,
+                                                            Tensor inProjWeight, Tensor inProjBias, Tensor biasK, Tensor biasV,
+                                                            boolean addZeroAttn, double dropoutP, Tensor outProjWeight,
+                                                            Tensor outProjBias, boolean training, Tensor keyPaddingMask,
+                                                            boolean needWeights, Tensor attnMask, Tensor qProjWeight,
+                                                            Tensor kProjWeight, Tensor vProjWeight, boolean averageAttnWeights,
+                                                            boolean isCausal) {
+        return multiHeadAttentionForward(query, key, value, numHeads, inProjWeight, inProjBias, biasK, biasV, addZeroAttn,
+                dropoutP, outProjWeight, outProjBias, training, keyPaddingMask, needWeights, attnMask, qProjWeight, kProjWeight,
+                vProjWeight, averageAttnWeights, isCausal, false);
+    }
+
+    /** As above, with batched inputs and output [N, L, E] when {@code batchFirst} (errors name the shapes as given). */
+    public static AttentionOutput multiHeadAttentionForward(Tensor query, Tensor key, Tensor value, int numHeads,
+                                                            Tensor inProjWeight, Tensor inProjBias, Tensor biasK, Tensor biasV,
+                                                            boolean addZeroAttn, double dropoutP, Tensor outProjWeight,
+                                                            Tensor outProjBias, boolean training, Tensor keyPaddingMask,
+                                                            boolean needWeights, Tensor attnMask, Tensor qProjWeight,
+                                                            Tensor kProjWeight, Tensor vProjWeight, boolean averageAttnWeights,
+                                                            boolean isCausal, boolean batchFirst) {
+        return Attention.multiHeadAttention(query, key, value, numHeads, inProjWeight, inProjBias, biasK, biasV, addZeroAttn,
+                dropoutP, outProjWeight, outProjBias, training, keyPaddingMask, needWeights, attnMask, qProjWeight, kProjWeight,
+                vProjWeight, averageAttnWeights, isCausal, batchFirst);
     }
 }
