@@ -90,11 +90,25 @@ fun arange(start: Long, end: Long, step: Long = 1, dtype: DType = DType.INT64, d
     finish(Tensor.wrap(NDArray.arange(start.toDouble(), end.toDouble(), step.toDouble(), DType.INT64)), dtype, device, requiresGrad)
 
 /** start, start + step, ... below end as float32, as `torch.arange(0.0, 1.0, 0.25)`. */
-fun arange(start: Double, end: Double, step: Double = 1.0, dtype: DType = DType.FLOAT32, device: Device? = null, requiresGrad: Boolean = false): Tensor =
+fun arange(
+    start: Double,
+    end: Double,
+    step: Double = 1.0,
+    dtype: DType = DType.FLOAT32,
+    device: Device? = null,
+    requiresGrad: Boolean = false,
+): Tensor =
     finish(Tensor.arange(start, end, step, dtype), null, device, requiresGrad)
 
 /** [steps] evenly spaced values from [start] to [end], both included. */
-fun linspace(start: Double, end: Double, steps: Int, dtype: DType = DType.FLOAT32, device: Device? = null, requiresGrad: Boolean = false): Tensor =
+fun linspace(
+    start: Double,
+    end: Double,
+    steps: Int,
+    dtype: DType = DType.FLOAT32,
+    device: Device? = null,
+    requiresGrad: Boolean = false,
+): Tensor =
     finish(Tensor.linspace(start, end, steps), dtype, device, requiresGrad)
 
 /** The [n] x [m] identity (ones on the diagonal). */

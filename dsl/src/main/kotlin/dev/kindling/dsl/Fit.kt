@@ -96,7 +96,7 @@ fun Module.fit(
 }
 
 private fun Module.trainEpoch(
-    train: Iterable<Array<Tensor>>,
+    data: Iterable<Array<Tensor>>,
     optimizer: Optimizer,
     loss: (Tensor, Tensor) -> Tensor,
     config: FitConfig,
@@ -108,7 +108,7 @@ private fun Module.trainEpoch(
     val device = parameters().firstOrNull()?.device()
     var lossSum = 0.0
     var samples = 0L
-    for ((b, batch) in train.withIndex()) {
+    for ((b, batch) in data.withIndex()) {
         val (x, y) = inputsAndTargets("fit", batch, device)
         ctx.batch = b
         optimizer.zeroGrad()

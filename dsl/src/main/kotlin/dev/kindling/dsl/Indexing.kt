@@ -99,7 +99,11 @@ internal object TensorIndexing {
         val tensorAt = expanded.indexOfFirst { it is Tensor }
         if (tensorAt < 0) {
             val view = get(x, indices)
-            if (value is Tensor) view.copy_(withoutLeadingOnes(value, view.dim()).to(view.device())) else view.fill_((value as Number).toDouble())
+            if (value is Tensor) {
+                view.copy_(withoutLeadingOnes(value, view.dim()).to(view.device()))
+            } else {
+                view.fill_((value as Number).toDouble())
+            }
             return
         }
         val mask = expanded[tensorAt] as Tensor

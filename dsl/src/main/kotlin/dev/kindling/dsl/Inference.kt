@@ -25,7 +25,9 @@ fun Module.evaluate(
     metrics: List<Metric> = lastFit[this]?.metrics ?: emptyList(),
 ): Map<String, Double> {
     if (loss == null && metrics.isEmpty()) {
-        throw IllegalArgumentException("evaluate: nothing to measure; pass loss and/or metrics, or fit the model first (its loss and metrics are the defaults)")
+        throw IllegalArgumentException(
+            "evaluate: nothing to measure; pass loss and/or metrics, or fit the model first (its loss and metrics are the defaults)",
+        )
     }
     return inEvalMode {
         noGrad {

@@ -24,7 +24,10 @@ fun sgd(
     weightDecay: Double = 0.0,
     nesterov: Boolean = false,
     maximize: Boolean = false,
-): SGD = SGD(params, JavaSGD.Options().lr(lr).momentum(momentum).dampening(dampening).weightDecay(weightDecay).nesterov(nesterov).maximize(maximize))
+): SGD = SGD(
+    params,
+    JavaSGD.Options().lr(lr).momentum(momentum).dampening(dampening).weightDecay(weightDecay).nesterov(nesterov).maximize(maximize),
+)
 
 /** Adam; [decoupledWeightDecay] makes it AdamW. */
 fun adam(

@@ -84,7 +84,9 @@ fun oneCycleLR(
 ): OneCycleLR = OneCycleLR(
     optimizer, maxLr, totalSteps,
     OneCycleLR.Options().pctStart(pctStart)
-        .annealStrategy(choice("oneCycleLR", "annealStrategy", annealStrategy, mapOf("cos" to OneCycleLR.Anneal.COS, "linear" to OneCycleLR.Anneal.LINEAR)))
+        .annealStrategy(
+            choice("oneCycleLR", "annealStrategy", annealStrategy, mapOf("cos" to OneCycleLR.Anneal.COS, "linear" to OneCycleLR.Anneal.LINEAR)),
+        )
         .cycleMomentum(cycleMomentum).baseMomentum(baseMomentum).maxMomentum(maxMomentum).divFactor(divFactor)
         .finalDivFactor(finalDivFactor).threePhase(threePhase),
 )

@@ -99,7 +99,8 @@ class DslFlowSpec : FunSpec({
             override fun size() = 10
             override fun get(index: Int): Tensor = if (index == 7) throw IllegalArgumentException("bad sample 7") else Tensor.scalar(1.0)
         }
-        shouldThrow<IllegalArgumentException> { runBlocking { dataLoader(bad, batchSize = 2).asFlow().toList() } }.message shouldBe "bad sample 7"
+        shouldThrow<IllegalArgumentException> { runBlocking { dataLoader(bad, batchSize = 2).asFlow().toList() } }
+            .message shouldBe "bad sample 7"
     }
 
     test("a negative prefetch is refused") {
