@@ -60,7 +60,7 @@ operator fun Tensor.get(i: Int, j: Int): Tensor = select(0, i).select(0, j)
 /** x[mask] or x[idx]: see the indexing forms above. */
 operator fun Tensor.get(index: Tensor): Tensor = TensorIndexing.get(this, arrayOf(index))
 
-/** Any mix of Int, IntRange/IntProgression, [Slice], [all], [newAxis], [ellipsis] and one Tensor index. */
+/** Any mix of Int (or Long), IntRange/IntProgression, [Slice], [all], [newAxis], [ellipsis] and one Tensor index. */
 operator fun Tensor.get(vararg indices: Any): Tensor = TensorIndexing.get(this, indices)
 
 /** Writes [value] (broadcast) into the indexed part of this tensor, in place. */
@@ -77,6 +77,7 @@ internal object TensorIndexing {
         for ((position, index) in expand(x, indices).withIndex()) {
             when (index) {
                 is Int -> t = t.select(d, index)
+                is Long -> t = t.select(d, Math.toIntExact(index))
                 is IntProgression -> t = slice(t, d++, index)
                 is Slice -> t = slice(t, d++, index)
                 IndexMarker.ALL -> d++

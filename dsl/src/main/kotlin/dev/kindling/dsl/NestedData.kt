@@ -52,6 +52,7 @@ internal object NestedData {
         is Int, is Long, is Short, is Byte -> value.also { seen(Kind.INT64) }
         is Float -> value.also { seen(Kind.FLOAT32) }
         is Double -> value.also { seen(Kind.FLOAT64) }
+        is Tensor -> fail("$path is a Tensor; elements must be numbers or booleans (join tensors with stack or cat)")
         else -> fail("$path is a ${describe(value)}; elements must be numbers or booleans")
     }
 

@@ -43,6 +43,7 @@ class DslFactoriesSpec : FunSpec({
             "data[1] is a Float where a list of 1 was expected"
         shouldThrow<IllegalArgumentException> { tensor(listOf(1f, listOf(2f))) }.message shouldContain "data[1] is a"
         shouldThrow<IllegalArgumentException> { tensor(listOf("a")) }.message shouldContain "data[0] is a String; elements must be numbers"
+        shouldThrow<IllegalArgumentException> { tensor(listOf(zeros(2))) }.message shouldContain "join tensors with stack or cat"
     }
 
     test("scalar makes a 0-d tensor whose dtype follows the value") {

@@ -16,6 +16,7 @@ class DslIndexingSpec : FunSpec({
         x[-1].shouldMatch(x.select(0, 3))
         x[2, 3].shouldMatch(x.select(0, 2).select(0, 3))
         x[-1, -2].item() shouldBe 33.0
+        x[2L, 1].item() shouldBe 21.0
         cube[1, 2, 3].item() shouldBe 23.0
     }
 
