@@ -27,17 +27,22 @@ class FitContext internal constructor(val model: Module, val optimizer: Optimize
  * Hooks into [fit]'s loop, called in the order the callbacks were given. Override what you need.
  */
 interface Callback {
+    /** Once, before the first epoch. */
     fun onTrainBegin(ctx: FitContext) {}
 
+    /** At the start of each epoch, before any batch. */
     fun onEpochBegin(ctx: FitContext) {}
 
     /** After `backward()`, before `optimizer.step()`: the place to clip or inspect gradients. */
     fun onBeforeStep(ctx: FitContext) {}
 
+    /** After each batch's optimizer step; [FitContext.batchLoss] holds its loss. */
     fun onBatchEnd(ctx: FitContext) {}
 
+    /** After the epoch's training and validation, with [FitContext.logs] filled; may add to them or stop training. */
     fun onEpochEnd(ctx: FitContext) {}
 
+    /** Once, after the last epoch (also when stopped early). */
     fun onTrainEnd(ctx: FitContext) {}
 }
 
