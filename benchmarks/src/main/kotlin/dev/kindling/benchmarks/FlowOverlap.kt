@@ -13,8 +13,8 @@ import dev.kindling.dsl.seed
 import dev.kindling.dsl.sequential
 import kotlinx.coroutines.runBlocking
 
-private const val BATCHES = 40
-private const val ROUNDS = 5
+private const val BATCHES = 25
+private const val ROUNDS = 10
 
 /** An index dataset whose batches cost [loadMillis] to make, by sleeping or by spinning. */
 private fun loader(loadMillis: Long, spin: Boolean): DataLoader<Array<Tensor>> {
@@ -36,10 +36,10 @@ private fun loader(loadMillis: Long, spin: Boolean): DataLoader<Array<Tensor>> {
 /**
  * How much `DataLoader.asFlow(prefetch)` overlaps loading with compute (not a unit test, not JMH: the
  * effect is milliseconds per batch, far above timer noise). Each epoch is [BATCHES] batches; making a batch
- * costs LOAD ms (a sleep, as waiting for a disk or a decoder does, or a busy spin, as CPU-bound
- * augmentation does), and each training step of an MLP 784-512-10 on 128 samples costs what it costs
- * (printed). The epoch is run four ways: a plain `for` over the loader, and `asFlow` with prefetch 0
- * (same coroutine, no overlap), 1 and 4; the best of [ROUNDS] interleaved rounds each.
+ * costs loadMs (a sleep, as waiting for a disk or a decoder does, or a busy spin, as CPU-bound
+ * augmentation does), and each training step of an MLP 784-512-10 on 128 samples costs what it costs.
+ * Timed: compute alone, loading alone, then the epoch four ways: a plain `for` over the loader, and
+ * `asFlow` with prefetch 0 (same coroutine, no overlap), 1 and 4; the best of [ROUNDS] interleaved rounds each.
  * ```
  * java -cp benchmarks/target/benchmarks.jar dev.kindling.benchmarks.FlowOverlapKt [loadMs]
  * ```
@@ -55,22 +55,27 @@ fun main(args: Array<String>) {
         optimizer.step()
     }
     val sample = arrayOf(randn(128, 784), randint(0, 10, 128))
-    repeat(30) { step(sample) }
-    val computeMillis = bestOf { repeat(BATCHES) { step(sample) } } / BATCHES
-    println("compute: %.1f ms per step (MLP 784-512-10, batch 128, Adam); load: %d ms per batch; %d batches per epoch"
-        .format(computeMillis, loadMillis, BATCHES))
+    println("load: %d ms per batch; %d batches per epoch; compute: a training step of MLP 784-512-10 on 128 samples (Adam)"
+        .format(loadMillis, BATCHES))
     for (spin in listOf(false, true)) {
         val data = loader(loadMillis, spin)
-        val modes = linkedMapOf<String, () -> Unit>("for (batch in loader)" to { for (b in data) step(b) })
+        val modes = linkedMapOf<String, () -> Unit>(
+            "compute only" to { repeat(BATCHES) { step(sample) } },
+            "load only" to { for (b in data) b.size },
+            "for (batch in loader)" to { for (b in data) step(b) },
+        )
         for (prefetch in listOf(0, 1, 4)) modes["asFlow(prefetch = $prefetch)"] = { runBlocking { data.asFlow(prefetch).collect { step(it) } } }
-        // Rounds interleave the modes, so a burst of load from elsewhere on the machine hits all of them alike.
+        // A warm-up round (the JIT), then rounds that interleave the modes, so a burst of load from elsewhere on
+        // the machine hits all of them alike; the best of each is kept.
+        modes.values.forEach { it() }
         val best = modes.keys.associateWith { Double.MAX_VALUE }.toMutableMap()
         repeat(ROUNDS) { for ((name, run) in modes) best[name] = minOf(best.getValue(name), timed(run)) }
+        val compute = best.getValue("compute only")
+        val load = best.getValue("load only")
         val plain = best.getValue("for (batch in loader)")
         println("load by ${if (spin) "busy spin (CPU-bound)" else "sleep (I/O-bound)"}:")
         for ((name, ms) in best) println("  %-22s %7.1f ms per epoch  (%.2fx the plain loop's speed)".format(name, ms, plain / ms))
-        println("  bounds: no overlap %.0f ms, perfect overlap %.0f ms".format(
-            BATCHES * (loadMillis + computeMillis), BATCHES * maxOf(loadMillis.toDouble(), computeMillis)))
+        println("  bounds: no overlap %.0f ms (load + compute), perfect overlap %.0f ms (the larger)".format(load + compute, maxOf(load, compute)))
     }
 }
 
@@ -81,5 +86,3 @@ private fun timed(run: () -> Unit): Double {
     return (System.nanoTime() - start) / 1e6
 }
 
-/** The fastest of [ROUNDS] runs, in ms. */
-private fun bestOf(run: () -> Unit): Double = (1..ROUNDS).minOf { timed(run) }
