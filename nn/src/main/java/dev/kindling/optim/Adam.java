@@ -84,10 +84,44 @@ public class Adam extends Optimizer {
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
         double decay = decoupled ? 1 - lr * weightDecay : 1;
-        for (int i = 0, n = (int) param.numel(); i < n; i++) {
+        float[] pf = p.denseFloats(), df = d.denseFloats(), mf = m.denseFloats(), vf = v.denseFloats();
+        if (pf != null && df != null && mf != null && vf != null && vMax == null) {
+            updateFloats(pf, df, mf, vf, (int) param.numel(), (float) (maximize ? -1 : 1), (float) decay,
+                    (float) (decoupled ? 0 : weightDecay), (float) beta1, (float) beta2, (float) stepSize, (float) bias2Sqrt, (float) eps);
+        } else {
+            updateElements(p, d, m, v, vMax, (int) param.numel(), maximize, decay, decoupled ? 0 : weightDecay,
+                    beta1, beta2, stepSize, bias2Sqrt, eps);
+        }
+        p.commit();
+        m.commit();
+        v.commit();
+        if (vMax != null) vMax.commit();
+    }
+
+    /**
+     * The update on float32 arrays that start at element 0 (every parameter and state buffer the optimizer
+     * made): all arrays share the index, so C2 vectorises the loop, about 10x faster than
+     * {@link #updateElements}. Computed in float, as PyTorch does for float32 parameters.
+     */
+    private static void updateFloats(float[] p, float[] d, float[] m, float[] v, int n, float sign, float decay,
+                                     float coupledDecay, float beta1, float beta2, float stepSize, float bias2Sqrt, float eps) {
+        for (int i = 0; i < n; i++) {
+            float x = p[i] * decay;
+            float g = sign * d[i] + coupledDecay * x;
+            float mi = beta1 * m[i] + (1 - beta1) * g;
+            float vi = beta2 * v[i] + (1 - beta2) * (g * g);
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = x - stepSize * (mi / ((float) Math.sqrt(vi) / bias2Sqrt + eps));
+        }
+    }
+
+    private static void updateElements(Elements p, Elements d, Elements m, Elements v, Elements vMax, int n, boolean maximize,
+                                       double decay, double coupledDecay, double beta1, double beta2, double stepSize,
+                                       double bias2Sqrt, double eps) {
+        for (int i = 0; i < n; i++) {
             double x = p.get(i) * decay;
-            double g = maximize ? -d.get(i) : d.get(i);
-            if (weightDecay != 0 && !decoupled) g += weightDecay * x;
+            double g = (maximize ? -d.get(i) : d.get(i)) + coupledDecay * x;
             double mi = beta1 * m.get(i) + (1 - beta1) * g;
             double vi = beta2 * v.get(i) + (1 - beta2) * (g * g);
             m.set(i, mi);
@@ -98,9 +132,5 @@ public class Adam extends Optimizer {
             }
             p.set(i, x - stepSize * (mi / (Math.sqrt(vi) / bias2Sqrt + eps)));
         }
-        p.commit();
-        m.commit();
-        v.commit();
-        if (vMax != null) vMax.commit();
     }
 }

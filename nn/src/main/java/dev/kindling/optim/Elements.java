@@ -27,6 +27,9 @@ abstract class Elements {
 
     abstract double get(int i);
 
+    /** The backing float array when this is a float32 array's own storage starting at element 0, else null. */
+    float[] denseFloats() { return null; }
+
     abstract void set(int i, double v);
 
     static Elements of(NDArray a) {
@@ -80,5 +83,8 @@ abstract class Elements {
 
         @Override
         void set(int i, double v) { a[off + i] = (float) v; }
+
+        @Override
+        float[] denseFloats() { return off == 0 && ((Elements) this).writeBack == null ? a : null; }
     }
 }
