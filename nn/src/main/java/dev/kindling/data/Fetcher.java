@@ -142,9 +142,9 @@ final class Fetcher {
         for (String name : List.copyOf(missing)) {
             String url = mirror + name + ".gz";
             log.accept(dataset + ": downloading " + url);
-            try {
-                if (!save(dir, name, new GZIPInputStream(download(url), 1 << 16))) {
-                    tried.add(url + ": " + name + " appeared meanwhile; kept it");
+            try (InputStream body = download(url)) {
+                if (!save(dir, name, new GZIPInputStream(body, 1 << 16))) {
+                    log.accept(dataset + ": " + name + " appeared meanwhile; kept that file");
                 }
                 missing.remove(name);
             } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.kindling.samples;
 
+import dev.kindling.data.DatasetException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,6 +28,12 @@ public final class Samples {
                     + (args.length == 0 ? "" : "; got '" + args[0] + "'"));
             System.exit(2);
         }
-        sample.accept(Arrays.copyOfRange(args, 1, args.length));
+        try {
+            sample.accept(Arrays.copyOfRange(args, 1, args.length));
+        } catch (DatasetException | IllegalArgumentException e) {
+            // Missing data or a bad option: the message says what to do; a stack trace would bury it.
+            System.err.println(e.getMessage());
+            System.exit(1);
+        }
     }
 }

@@ -41,7 +41,7 @@ class SamplesSpec : FunSpec({
         lines[0] shouldBe "MNIST: 64 training and 32 test images from $mnist"
         lines.filter { it.startsWith("epoch ") }.size shouldBe 2
         lines.first { it.startsWith("epoch 2/2") } shouldMatch
-            Regex("""epoch 2/2  train loss \d+\.\d{4}  test loss \d+\.\d{4}  test accuracy \d+\.\d\d%  time \d+\.\d\d s \(train \d+\.\d\d s\)""")
+            Regex("""epoch 2/2  lr 0\.000500  train loss \d+\.\d{4}  test loss \d+\.\d{4}  test accuracy \d+\.\d\d%  time \d+\.\d\d s \(train \d+\.\d\d s\)""")
         lines.last() shouldMatch Regex(FINAL_LINE)
         lines.last() shouldBe "final test accuracy: %.2f%%".format(java.util.Locale.ROOT, 100 * accuracy)
         // 8 steps of Adam on 64 images already beat chance (10%) on the 32 test images.
