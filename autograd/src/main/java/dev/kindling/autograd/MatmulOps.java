@@ -15,6 +15,10 @@ final class MatmulOps {
         Tensor out = Tensor.wrap(result);
         if (!Graph.records(a, b)) return out;
         boolean aVec = a.dim() == 1, bVec = b.dim() == 1;
+        // b is a transposed contiguous matrix, as the weight.t() in every linear layer is: its gradient is
+        // made in that same layout, so the transpose's backward hands the weight a contiguous gradient and
+        // accumulating it is a plain copy instead of a strided transposition.
+        boolean bTransposed = a.dim() == 2 && b.dim() == 2 && !b.isContiguous() && b.data().transpose(0, 1).isContiguous();
         SavedTensor sa = Graph.save(a, b.requiresGrad()), sb = Graph.save(b, a.requiresGrad());
         return Graph.record(name, out, g -> {
             Tensor g2 = g;
@@ -28,7 +32,7 @@ final class MatmulOps {
             }
             if (sa != null) {
                 Tensor a2 = aVec ? sa.get().unsqueeze(0) : sa.get();
-                gb = a2.transpose(-1, -2).matmul(g2);
+                gb = bTransposed ? g2.transpose(-1, -2).matmul(a2).transpose(-1, -2) : a2.transpose(-1, -2).matmul(g2);
                 if (bVec) gb = gb.squeeze(gb.dim() - 1);
             }
             return new Tensor[]{ga, gb};

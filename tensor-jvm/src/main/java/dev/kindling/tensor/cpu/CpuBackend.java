@@ -218,6 +218,7 @@ public final class CpuBackend implements Backend {
         // Strided walks three operands, so the condition is flattened to row-major order first and
         // read with a running position (the walk below is sequential and row-major).
         boolean[] c = (boolean[]) toArray(cond);
+        if (whereFloats(c, a, b, out)) return;
         Strided it = Strided.of(out, a, b);
         int so = it.innerStride(0), sa = it.innerStride(1), sb = it.innerStride(2);
         if (out.isContiguous() && (data(out) instanceof float[] || data(out) instanceof double[])) {
@@ -256,6 +257,40 @@ public final class CpuBackend implements Backend {
             }
             k[0] = base + n;
         });
+    }
+
+    /**
+     * where over float32 operands that are each contiguous in out's shape or one broadcast value (maskedFill
+     * and the backward of relu and where take this path): a flat loop, instead of the generic strided walk
+     * that reads every element through a virtual double accessor (about 20x slower). False if it does not apply.
+     */
+    private static boolean whereFloats(boolean[] c, NDArray a, NDArray b, NDArray out) {
+        if (!(data(out) instanceof float[] o) || !(data(a) instanceof float[] af) || !(data(b) instanceof float[] bf)
+                || !out.isContiguous()) {
+            return false;
+        }
+        boolean aOne = broadcastValue(a), bOne = broadcastValue(b);
+        if (!(aOne || a.isContiguous()) || !(bOne || b.isContiguous())) return false;
+        int n = c.length, oo = out.offset(), ao = a.offset(), bo = b.offset();
+        if (n == 0) return true;
+        float av = af[ao], bv = bf[bo];
+        // The four cases keep each loop's body free of tests that do not depend on i.
+        if (aOne && bOne) {
+            for (int i = 0; i < n; i++) o[oo + i] = c[i] ? av : bv;
+        } else if (aOne) {
+            for (int i = 0; i < n; i++) o[oo + i] = c[i] ? av : bf[bo + i];
+        } else if (bOne) {
+            for (int i = 0; i < n; i++) o[oo + i] = c[i] ? af[ao + i] : bv;
+        } else {
+            for (int i = 0; i < n; i++) o[oo + i] = c[i] ? af[ao + i] : bf[bo + i];
+        }
+        return true;
+    }
+
+    /** Whether every element of x is the one at its offset (all strides 0, as an expanded scalar's). */
+    private static boolean broadcastValue(NDArray x) {
+        for (int st : x.stridesRef()) if (st != 0) return false;
+        return true;
     }
 
     @Override
