@@ -2,10 +2,12 @@ package dev.kindling.tensor.cpu;
 
 import dev.kindling.tensor.Backend;
 import dev.kindling.tensor.BinaryOp;
+import dev.kindling.tensor.ConvParams;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.Device;
 import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.ReduceOp;
+import dev.kindling.tensor.Resampling;
 import dev.kindling.tensor.Storage;
 import dev.kindling.tensor.UnaryOp;
 
@@ -349,6 +351,30 @@ public final class CpuBackend implements Backend {
     public void col2im(NDArray cols, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out) {
         Convolution.col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, out);
     }
+
+    // ------------------------------------------------------------------ convolution and pooling (Convolution, Pooling)
+
+    @Override
+    public void conv2d(NDArray x, NDArray w, NDArray bias, ConvParams p, NDArray out) { Convolution.conv2d(x, w, bias, p, out); }
+
+    @Override
+    public void conv2dBackwardInput(NDArray gy, NDArray w, ConvParams p, NDArray out) { Convolution.conv2dBackwardInput(gy, w, p, out); }
+
+    @Override
+    public void conv2dBackwardWeight(NDArray x, NDArray gy, ConvParams p, NDArray out) {
+        Convolution.conv2dBackwardWeight(x, gy, p, out);
+    }
+
+    @Override
+    public void maxPool2d(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray values, NDArray indices) {
+        Pooling.maxPool2d(x, kh, kw, sh, sw, ph, pw, dh, dw, values, indices);
+    }
+
+    @Override
+    public void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out) { Pooling.maxPool2dBackward(gy, indices, out); }
+
+    @Override
+    public void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out) { Pooling.resample2d(x, alongH, alongW, out); }
 
     /** Visits every element of x in row-major order with its storage offset and coordinates. */
     private interface IndexedVisitor {
