@@ -94,6 +94,17 @@ class ConvKernelsSpec : FunSpec({
         }
     }
 
+    test("float32 max pooling picks like PyTorch on ties, infinities and NaN (first of equal values, NaN wins)") {
+        val inf = Float.POSITIVE_INFINITY
+        // Four 2x2 windows in one plane [2, 8]: (-0, 0 | 0, -0), (-inf, -inf | -inf, -inf), (1, NaN | 5, NaN), (inf, inf | 2, -inf).
+        val x = NDArray.of(floatArrayOf(-0f, 0f, -inf, -inf, 1f, Float.NaN, inf, inf, 0f, -0f, -inf, -inf, 5f, Float.NaN, 2f, -inf), 1, 1, 2, 8)
+        val (values, indices) = x.maxPool2d(2, 2, 2, 2, 0, 0, 1, 1, false).let { it[0].toFloatArray() to it[1].toLongArray() }
+        indices.toList() shouldBe listOf(0L, 2L, 13L, 6L)
+        values[1] shouldBe -inf
+        values[2].isNaN() shouldBe true
+        values[3] shouldBe inf
+    }
+
     test("the kernels refuse bad shapes, naming the op") {
         val x = NDArray.zeros(DType.FLOAT32, 2, 3, 8, 8)
         shouldThrow<IllegalArgumentException> { x.conv2d(NDArray.zeros(DType.FLOAT32, 4, 2, 3, 3), null, ConvParams.DEFAULT) }

@@ -160,27 +160,30 @@ final class Convolution {
     /**
      * Writes the columns of {@code images} images (cg channels each, from xBase, xImageStride apart) into
      * dst: row (ch, ky, kx), position oy * ow + ox. Padding is written as zeros, so dst needs no clearing.
+     * The geometry is copied into locals: the JIT cannot keep fields in registers across the array copies.
      */
     private static void im2col(Object x, int xBase, int xImageStride, Geometry g, int images, Object dst, Layout at) {
         int[] lo = new int[g.kw], hi = new int[g.kw];
         validRange(g.w, g.ow, g.kw, g.sw, g.pw, g.dw, lo, hi);
-        Parallel.forRange((long) images * g.cg, (long) g.kh * g.kw * g.l, (from, to) -> {
+        int cg = g.cg, kh = g.kh, kw = g.kw, h = g.h, w = g.w, oh = g.oh, ow = g.ow, sh = g.sh, sw = g.sw, ph = g.ph, pw = g.pw;
+        int dh = g.dh, dw = g.dw, base = at.base, ld = at.ld, imageStride = at.imageStride;
+        Parallel.forRange((long) images * cg, (long) kh * kw * g.l, (from, to) -> {
             for (long plane = from; plane < to; plane++) {
-                int img = (int) (plane / g.cg), ch = (int) (plane % g.cg);
-                int src = xBase + img * xImageStride + ch * g.h * g.w;
-                for (int ky = 0; ky < g.kh; ky++) {
-                    for (int kx = 0; kx < g.kw; kx++) {
-                        int row = (ch * g.kh + ky) * g.kw + kx, xShift = kx * g.dw - g.pw;
-                        int dstRow = at.base + row * at.ld + img * at.imageStride;
-                        for (int oy = 0; oy < g.oh; oy++) {
-                            int iy = oy * g.sh - g.ph + ky * g.dh, d = dstRow + oy * g.ow;
-                            if (iy < 0 || iy >= g.h || lo[kx] >= hi[kx]) {
-                                Rows.zero(dst, d, g.ow);
+                int img = (int) (plane / cg), ch = (int) (plane % cg);
+                int src = xBase + img * xImageStride + ch * h * w;
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        int a = lo[kx], b = hi[kx], shift = src + kx * dw - pw + a * sw;
+                        int d = base + ((ch * kh + ky) * kw + kx) * ld + img * imageStride;
+                        for (int oy = 0; oy < oh; oy++, d += ow) {
+                            int iy = oy * sh - ph + ky * dh;
+                            if (iy < 0 || iy >= h || a >= b) {
+                                Rows.zero(dst, d, ow);
                                 continue;
                             }
-                            Rows.zero(dst, d, lo[kx]);
-                            Rows.gather(x, src + iy * g.w + lo[kx] * g.sw + xShift, g.sw, dst, d + lo[kx], hi[kx] - lo[kx]);
-                            Rows.zero(dst, d + hi[kx], g.ow - hi[kx]);
+                            if (a > 0) Rows.zero(dst, d, a);
+                            Rows.gather(x, shift + iy * w, sw, dst, d + a, b - a);
+                            if (b < ow) Rows.zero(dst, d + b, ow - b);
                         }
                     }
                 }
@@ -192,20 +195,20 @@ final class Convolution {
     private static void col2im(Object cols, Layout at, Geometry g, int images, Object x, int xBase, int xImageStride) {
         int[] lo = new int[g.kw], hi = new int[g.kw];
         validRange(g.w, g.ow, g.kw, g.sw, g.pw, g.dw, lo, hi);
-        Parallel.forRange((long) images * g.cg, (long) g.kh * g.kw * g.l, (from, to) -> {
+        int cg = g.cg, kh = g.kh, kw = g.kw, h = g.h, w = g.w, oh = g.oh, ow = g.ow, sh = g.sh, sw = g.sw, ph = g.ph, pw = g.pw;
+        int dh = g.dh, dw = g.dw, base = at.base, ld = at.ld, imageStride = at.imageStride;
+        Parallel.forRange((long) images * cg, (long) kh * kw * g.l, (from, to) -> {
             for (long plane = from; plane < to; plane++) {
-                int img = (int) (plane / g.cg), ch = (int) (plane % g.cg);
-                int dst = xBase + img * xImageStride + ch * g.h * g.w;
-                for (int ky = 0; ky < g.kh; ky++) {
-                    for (int kx = 0; kx < g.kw; kx++) {
-                        if (lo[kx] >= hi[kx]) continue;
-                        int row = (ch * g.kh + ky) * g.kw + kx, xShift = kx * g.dw - g.pw;
-                        int srcRow = at.base + row * at.ld + img * at.imageStride;
-                        for (int oy = 0; oy < g.oh; oy++) {
-                            int iy = oy * g.sh - g.ph + ky * g.dh;
-                            if (iy < 0 || iy >= g.h) continue;
-                            Rows.scatterAdd(cols, srcRow + oy * g.ow + lo[kx], x, dst + iy * g.w + lo[kx] * g.sw + xShift, g.sw,
-                                    hi[kx] - lo[kx]);
+                int img = (int) (plane / cg), ch = (int) (plane % cg);
+                int dst = xBase + img * xImageStride + ch * h * w;
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        int a = lo[kx], b = hi[kx], shift = dst + kx * dw - pw + a * sw;
+                        if (a >= b) continue;
+                        int s = base + ((ch * kh + ky) * kw + kx) * ld + img * imageStride + a;
+                        for (int oy = 0; oy < oh; oy++, s += ow) {
+                            int iy = oy * sh - ph + ky * dh;
+                            if (iy >= 0 && iy < h) Rows.scatterAdd(cols, s, x, shift + iy * w, sw, b - a);
                         }
                     }
                 }
