@@ -100,22 +100,27 @@ final class Convolution {
         }
     }
 
-    /** gw = sum over the batch of gy x-columns^T: per slab and group one GEMM whose inner dim runs over the slab's images. */
+    /**
+     * gw = sum over the batch of gy x-columns^T: per slab and group one GEMM whose inner dim runs over the
+     * slab's images. It is computed transposed, gw^T = columns gy^T ([ck, og]): OpenBLAS runs that
+     * orientation about 2x faster than gy columns^T when og and ck are small (LeNet: 6 x 25 from a
+     * 36864-long inner dim), and the [ck, og] result is tiny to transpose back.
+     */
     static void conv2dBackwardWeight(NDArray x, NDArray gy, ConvParams p, NDArray gw) {
         int[] gs = gy.shapeRef(), ws = gw.shapeRef();
         Geometry g = new Geometry(x.shapeRef(), ws, gs[2], gs[3], p);
         Object xd = CpuBackend.data(x), gwd = CpuBackend.data(gw);
         Scratch s = Scratch.get(x.dtype());
-        Object cols = s.array(0, (long) g.ck * g.slab * g.l), partial = s.array(1, (long) g.og * g.ck);
+        Object cols = s.array(0, (long) g.ck * g.slab * g.l), product = s.array(1, (long) g.og * g.ck);
         for (int n0 = 0; n0 < g.n; n0 += g.slab) {
             int images = Math.min(g.slab, g.n - n0), ld = images * g.l;
             for (int grp = 0; grp < g.groups; grp++) {
                 im2col(xd, x.offset() + (n0 * g.c + grp * g.cg) * g.h * g.w, g.c * g.h * g.w, g, images, cols, Layout.slab(images, g.l));
-                int at = gw.offset() + grp * g.og * g.ck;
-                // BLAS overwrites its output, so later slabs go through a scratch product that is then added.
-                NDArray dst = n0 == 0 ? matrix(gw, at, g.og, g.ck, g.ck, 1) : matrix(partial, 0, g.og, g.ck, g.ck, 1);
-                Blas.matmul(gradientRows(gy, g, n0, images, grp, s), matrix(cols, 0, ld, g.ck, 1, ld), dst);
-                if (n0 > 0) Rows.add(partial, 0, gwd, at, g.og * g.ck);
+                NDArray rows = gradientRows(gy, g, n0, images, grp, s);
+                NDArray rowsT = new NDArray(rows.storage(), new int[]{1, ld, g.og}, new int[]{0, 1, rows.stridesRef()[1]}, rows.offset());
+                Blas.matmul(matrix(cols, 0, g.ck, ld, ld, 1), rowsT, matrix(product, 0, g.ck, g.og, g.og, 1));
+                // BLAS overwrites its output, so each slab's product is added (the first copied) into gw, transposed back.
+                Rows.addTransposed(product, g.ck, g.og, gwd, gw.offset() + grp * g.og * g.ck, n0 > 0);
             }
         }
     }
@@ -131,7 +136,7 @@ final class Convolution {
         Parallel.forRange((long) images * g.og, g.l, (from, to) -> {
             for (long r = from; r < to; r++) {
                 int img = (int) (r / g.og), ch = (int) (r % g.og);
-                System.arraycopy(gyd, base + img * g.o * g.l + ch * g.l, rows, ch * ld + img * g.l, g.l);
+                Rows.copy(gyd, base + img * g.o * g.l + ch * g.l, rows, ch * ld + img * g.l, g.l);
             }
         });
         return matrix(rows, 0, g.og, ld, ld, 1);

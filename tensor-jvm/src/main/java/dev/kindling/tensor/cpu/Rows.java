@@ -14,18 +14,24 @@ final class Rows {
         else java.util.Arrays.fill((double[]) a, at, at + n, 0.0);
     }
 
-    /** dst[dp + i] = src[sp + i * stride]. */
+    /**
+     * dst[dp + i] = src[sp + i * stride]. The arrays are cast before System.arraycopy: with Object arguments
+     * the JIT cannot see their type and calls a generic copy stub that costs more than a short row.
+     */
     static void gather(Object src, int sp, int stride, Object dst, int dp, int n) {
-        if (stride == 1) {
-            System.arraycopy(src, sp, dst, dp, n);
-        } else if (src instanceof float[]) {
+        if (src instanceof float[]) {
             float[] s = (float[]) src, d = (float[]) dst;
-            for (int i = 0; i < n; i++) d[dp + i] = s[sp + i * stride];
+            if (stride == 1) System.arraycopy(s, sp, d, dp, n);
+            else for (int i = 0; i < n; i++) d[dp + i] = s[sp + i * stride];
         } else {
             double[] s = (double[]) src, d = (double[]) dst;
-            for (int i = 0; i < n; i++) d[dp + i] = s[sp + i * stride];
+            if (stride == 1) System.arraycopy(s, sp, d, dp, n);
+            else for (int i = 0; i < n; i++) d[dp + i] = s[sp + i * stride];
         }
     }
+
+    /** dst[dp + i] = src[sp + i], typed (see {@link #gather}). */
+    static void copy(Object src, int sp, Object dst, int dp, int n) { gather(src, sp, 1, dst, dp, n); }
 
     /** dst[dp + i * stride] += src[sp + i]. */
     static void scatterAdd(Object src, int sp, Object dst, int dp, int stride, int n) {
@@ -40,8 +46,20 @@ final class Rows {
         }
     }
 
-    /** dst[dp + i] += src[sp + i]. */
-    static void add(Object src, int sp, Object dst, int dp, int n) { scatterAdd(src, sp, dst, dp, 1, n); }
+    /** dst[dp + j * rows + i] (+)= src[i * cols + j]: a [rows, cols] matrix written (or added) transposed. */
+    static void addTransposed(Object src, int rows, int cols, Object dst, int dp, boolean accumulate) {
+        if (src instanceof float[]) {
+            float[] s = (float[]) src, d = (float[]) dst;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) d[dp + j * rows + i] = (accumulate ? d[dp + j * rows + i] : 0f) + s[i * cols + j];
+            }
+        } else {
+            double[] s = (double[]) src, d = (double[]) dst;
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) d[dp + j * rows + i] = (accumulate ? d[dp + j * rows + i] : 0.0) + s[i * cols + j];
+            }
+        }
+    }
 
     /** dst[dp + i] = src[sp + i] + bias[bi] (no bias when bias is null). */
     static void copyPlus(Object src, int sp, Object dst, int dp, int n, Object bias, int bi) {
