@@ -15,7 +15,7 @@ import dev.kindling.tensor.NDArray;
  */
 final class Convolution {
     /**
-     * Most column-matrix elements one slab holds (8 MiB in float32): scratch memory per thread stays
+     * Most elements one slab's work matrices hold (8 MiB each in float32): scratch memory per thread stays
      * bounded, and a slab still spans enough images for the GEMM to be large. One image always fits.
      */
     static final int SLAB_ELEMENTS = 1 << 21;
@@ -52,7 +52,8 @@ final class Convolution {
             og = o / groups;
             ck = cg * kh * kw;
             l = oh * ow;
-            slab = (int) Math.max(1, Math.min(n, SLAB_ELEMENTS / Math.max(1L, (long) ck * l)));
+            // The column matrix (ck rows) and the product or gathered gradient (og rows) both span the slab.
+            slab = (int) Math.max(1, Math.min(n, SLAB_ELEMENTS / Math.max(1L, (long) Math.max(ck, og) * l)));
         }
     }
 
