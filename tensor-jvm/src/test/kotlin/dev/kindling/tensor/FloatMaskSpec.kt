@@ -3,8 +3,11 @@ package dev.kindling.tensor
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 
-/** The float32 where / maskedFill path selects on bits: every value, infinities, NaN and -0 included, comes through unchanged. */
-class WhereFloatSpec : FunSpec({
+/**
+ * The float32 mask paths: where / maskedFill select on bits, so every value (infinities, NaN, -0)
+ * comes through unchanged; comparisons with a scalar give the same masks as the generic path.
+ */
+class FloatMaskSpec : FunSpec({
     val special = floatArrayOf(1.5f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f, -2.25f, Float.MIN_VALUE)
     val cond = booleanArrayOf(true, false, true, false, true, false, false, true)
     fun bits(a: FloatArray) = a.map { java.lang.Float.floatToRawIntBits(it) }
@@ -23,5 +26,15 @@ class WhereFloatSpec : FunSpec({
         x.maskedFill(NDArray.of(booleanArrayOf(false, true, false, false), 4), Double.NaN).toFloatArray()
             .mapIndexed { i, v -> if (i % 4 == 1) v.isNaN() else java.lang.Float.floatToRawIntBits(v) == java.lang.Float.floatToRawIntBits(special[i]) }
             .all { it } shouldBe true
+    }
+
+    test("float32 comparisons with a scalar, in both operand orders, match double comparisons (NaN compares false but for ne)") {
+        val x = NDArray.of(special, 8)
+        for (s in doubleArrayOf(0.0, 1.5, -1.0, 0.1)) {
+            for (op in listOf(BinaryOp.EQ, BinaryOp.NE, BinaryOp.LT, BinaryOp.LE, BinaryOp.GT, BinaryOp.GE)) {
+                x.binary(op, s).toBooleanArray().toList() shouldBe special.map { op.apply(it.toDouble(), s) != 0.0 }
+                x.binaryReversed(op, s).toBooleanArray().toList() shouldBe special.map { op.apply(s, it.toDouble()) != 0.0 }
+            }
+        }
     }
 })
