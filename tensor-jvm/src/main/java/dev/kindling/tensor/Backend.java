@@ -68,4 +68,25 @@ public interface Backend {
 
     /** The adjoint of {@link #im2col}: sums columns [N, C*kh*kw, oh*ow] back into out [N, C, H, W] (zeroed first). */
     void col2im(NDArray cols, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out);
+
+    // ------------------------------------------------------------------ convolution and pooling (docs/convolution.md)
+    // Inputs are contiguous; outputs are fresh zeroed arrays of the shapes NDArray checked.
+
+    /** out = x ⋆ w + bias: x [N, C, H, W], w [O, C/groups, kh, kw], bias [O] or null, out [N, O, oh, ow]. */
+    void conv2d(NDArray x, NDArray w, NDArray bias, ConvParams p, NDArray out);
+
+    /** The adjoint of conv2d in x (transposed convolution): gy [N, O, oh, ow] and w into out [N, C, H, W]. */
+    void conv2dBackwardInput(NDArray gy, NDArray w, ConvParams p, NDArray out);
+
+    /** The adjoint of conv2d in w, summed over the batch: x [N, C, H, W] and gy [N, O, oh, ow] into out [O, C/groups, kh, kw]. */
+    void conv2dBackwardWeight(NDArray x, NDArray gy, ConvParams p, NDArray out);
+
+    /** Window maxima of x into values, and their flat positions iy * W + ix in the input plane into indices (INT64). */
+    void maxPool2d(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray values, NDArray indices);
+
+    /** out[n, c].flat[indices[n, c, i]] += gy[n, c].flat[i]; out [N, C, H, W]. */
+    void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out);
+
+    /** out[n, c] = alongH x[n, c] alongW^T for every plane. */
+    void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out);
 }

@@ -1184,6 +1184,88 @@ public final class NDArray {
         return out;
     }
 
+    // ------------------------------------------------------------------ convolution, pooling, resampling (docs/convolution.md)
+
+    /**
+     * 2-D convolution (cross-correlation, as in PyTorch) of this [N, C, H, W] with weight
+     * [O, C / groups, kh, kw], plus bias [O] (or null): the result is [N, O, oh, ow].
+     */
+    public NDArray conv2d(NDArray weight, NDArray bias, ConvParams p) {
+        int[] s = ConvShapes.conv2d("conv2d", this, weight, bias, p);
+        NDArray out = zeros(dtype(), device(), s);
+        if (out.numel() > 0) backend().conv2d(contiguous(), weight.contiguous(), bias == null ? null : bias.contiguous(), p, out);
+        return out;
+    }
+
+    /**
+     * The adjoint of {@link #conv2d} in its input, i.e. a transposed convolution: this is [N, O, oh, ow]
+     * (a gradient of conv2d's output), the result [N, C, h, w] for the input size (h, w) that conv2d
+     * would map to (oh, ow).
+     */
+    public NDArray conv2dBackwardInput(NDArray weight, ConvParams p, int h, int w) {
+        ConvShapes.conv2dBackwardInput(this, weight, p, h, w);
+        NDArray out = zeros(dtype(), device(), shape[0], weight.shape[1] * p.groups(), h, w);
+        if (out.numel() > 0 && numel() > 0) backend().conv2dBackwardInput(contiguous(), weight.contiguous(), p, out);
+        return out;
+    }
+
+    /**
+     * The adjoint of {@link #conv2d} in its weight, summed over the batch: this is conv2d's input
+     * [N, C, H, W], {@code gradOutput} [N, O, oh, ow]; the result is [O, C / groups, kh, kw].
+     */
+    public NDArray conv2dBackwardWeight(NDArray gradOutput, ConvParams p, int kh, int kw) {
+        ConvShapes.conv2dBackwardWeight(this, gradOutput, p, kh, kw);
+        NDArray out = zeros(dtype(), device(), gradOutput.shape[1], shape[1] / p.groups(), kh, kw);
+        if (out.numel() > 0 && numel() > 0) backend().conv2dBackwardWeight(contiguous(), gradOutput.contiguous(), p, out);
+        return out;
+    }
+
+    /**
+     * Max pooling of [N, C, H, W] windows (padding never wins; NaN does, as in PyTorch): returns the maxima
+     * [N, C, oh, ow] and, as int64, the flat position {@code iy * W + ix} of each in its input plane.
+     */
+    public NDArray[] maxPool2d(int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, boolean ceilMode) {
+        ConvShapes.checkImage("maxPool2d", "input", this);
+        int oh = Resampling.poolOut("maxPool2d", shape[2], kh, sh, ph, dh, ceilMode);
+        int ow = Resampling.poolOut("maxPool2d", shape[3], kw, sw, pw, dw, ceilMode);
+        NDArray values = zeros(dtype(), device(), shape[0], shape[1], oh, ow);
+        NDArray indices = zeros(DType.INT64, device(), shape[0], shape[1], oh, ow);
+        if (values.numel() > 0) backend().maxPool2d(contiguous(), kh, kw, sh, sw, ph, pw, dh, dw, values, indices);
+        return new NDArray[]{values, indices};
+    }
+
+    /**
+     * The adjoint of max pooling: this [N, C, oh, ow] gradient is added into zeros [N, C, h, w] at the
+     * positions {@code indices} (from {@link #maxPool2d}) name.
+     */
+    public NDArray maxPool2dBackward(NDArray indices, int h, int w) {
+        ConvShapes.checkImage("maxPool2dBackward", "gradient", this);
+        checkDevice("maxPool2dBackward", indices);
+        if (indices.dtype() != DType.INT64 || !Arrays.equals(indices.shape, shape)) {
+            throw new IllegalArgumentException("maxPool2dBackward: indices must be int64 of the gradient's shape "
+                    + Shapes.str(shape) + ", got " + indices.dtype() + " " + Shapes.str(indices.shape));
+        }
+        NDArray out = zeros(dtype(), device(), shape[0], shape[1], h, w);
+        if (numel() > 0) backend().maxPool2dBackward(contiguous(), indices.contiguous(), out);
+        return out;
+    }
+
+    /**
+     * Applies a linear map along H and another along W to every [H, W] plane of this [N, C, H, W]:
+     * {@code out[n, c] = alongH x[n, c] alongW^T}, of shape [N, C, alongH.outSize(), alongW.outSize()].
+     * Average pooling, adaptive pooling and interpolation are built on it (see {@link Resampling}).
+     */
+    public NDArray resample2d(Resampling alongH, Resampling alongW) {
+        ConvShapes.checkImage("resample2d", "input", this);
+        if (alongH.inSize() != shape[2] || alongW.inSize() != shape[3]) {
+            throw new IllegalArgumentException("resample2d: input " + Shapes.str(shape) + " does not fit maps from "
+                    + alongH.inSize() + "x" + alongW.inSize());
+        }
+        NDArray out = zeros(dtype(), device(), shape[0], shape[1], alongH.outSize(), alongW.outSize());
+        if (out.numel() > 0 && numel() > 0) backend().resample2d(contiguous(), alongH, alongW, out);
+        return out;
+    }
+
     /** Output size of a convolution along one spatial dim, or an error when the kernel does not fit. */
     public static int convOut(String op, int in, int k, int stride, int pad, int dilation) {
         if (k <= 0 || stride <= 0 || dilation <= 0 || pad < 0) {

@@ -622,5 +622,220 @@ public final class F {
         return Attention.multiHeadAttention(query, key, value, numHeads, inProjWeight, inProjBias, biasK, biasV, addZeroAttn,
                 dropoutP, outProjWeight, outProjBias, training, keyPaddingMask, needWeights, attnMask, qProjWeight, kProjWeight,
                 vProjWeight, averageAttnWeights, isCausal, batchFirst);
+    // ==================================================================== convolution, pooling, resampling
+    // Argument handling in Convolutions and Pools; the differentiable ops are autograd's ConvOps and PoolOps;
+    // the algorithms are in docs/convolution.md.
+
+    /**
+     * 1-D convolution (cross-correlation, as PyTorch): input [N, C, L] (or [C, L]), weight
+     * [O, C / groups, k], bias [O] or null; the output is [N, O, (L + 2 padding - dilation (k - 1) - 1) / stride + 1].
+     * <pre>{@code
+     * Tensor y = F.conv1d(x, w, b, 1, 2, 1, 1);          // x [8, 4, 100], w [16, 4, 5] -> [8, 16, 100]
+     * Tensor z = F.conv1d(x, w, null, 1, "same", 2, 1);  // dilated, output length = input length
+     * }</pre>
+     */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+        return Convolutions.conv("conv1d", 1, input, weight, bias, new int[]{stride}, new int[]{padding}, null, new int[]{dilation}, groups);
+    }
+
+    /** As {@link #conv1d(Tensor, Tensor, Tensor, int, int, int, int)} with padding "same" (stride 1 only) or "valid" (none). */
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias, int stride, String padding, int dilation, int groups) {
+        return Convolutions.conv("conv1d", 1, input, weight, bias, new int[]{stride}, null, padding, new int[]{dilation}, groups);
+    }
+
+    public static Tensor conv1d(Tensor input, Tensor weight, Tensor bias) { return conv1d(input, weight, bias, 1, 0, 1, 1); }
+
+    public static Tensor conv1d(Tensor input, Tensor weight) { return conv1d(input, weight, null, 1, 0, 1, 1); }
+
+    /**
+     * 2-D convolution (cross-correlation, as PyTorch): input [N, C, H, W] (or [C, H, W]), weight
+     * [O, C / groups, kh, kw], bias [O] or null; output [N, O, oh, ow] with
+     * oh = (H + 2 padding - dilation (kh - 1) - 1) / stride + 1 (likewise ow), and
+     * y[n, o] = b[o] + sum over the group's channels c and taps (i, j) of w[o, c, i, j] x[n, c, oy stride + i dilation - padding, ...].
+     * stride, padding and dilation take one value for both dims or one per dim.
+     * <pre>{@code
+     * Tensor y = F.conv2d(x, w, b, new int[]{2}, new int[]{1}, new int[]{1}, 1);  // x [8, 3, 32, 32], w [16, 3, 3, 3] -> [8, 16, 16, 16]
+     * Tensor dw = F.conv2d(x, wDepth, null, new int[]{1}, "same", new int[]{1}, 3);  // depthwise, wDepth [3, 1, 3, 3]
+     * }</pre>
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return Convolutions.conv("conv2d", 2, input, weight, bias, stride, padding, null, dilation, groups);
+    }
+
+    /** As {@link #conv2d(Tensor, Tensor, Tensor, int[], int[], int[], int)} with padding "same" (stride 1 only) or "valid". */
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
+        return Convolutions.conv("conv2d", 2, input, weight, bias, stride, null, padding, dilation, groups);
+    }
+
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+        return conv2d(input, weight, bias, new int[]{stride}, new int[]{padding}, new int[]{dilation}, groups);
+    }
+
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int stride, int padding) {
+        return conv2d(input, weight, bias, stride, padding, 1, 1);
+    }
+
+    public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias) { return conv2d(input, weight, bias, 1, 0, 1, 1); }
+
+    public static Tensor conv2d(Tensor input, Tensor weight) { return conv2d(input, weight, null, 1, 0, 1, 1); }
+
+    /**
+     * Transposed 2-D convolution, the gradient of conv2d with respect to its input (sometimes called
+     * deconvolution): input [N, C, H, W] (or [C, H, W]), weight [C, O / groups, kh, kw] (ConvTranspose2d's
+     * layout), bias [O] or null; output [N, O, oh, ow] with
+     * oh = (H - 1) stride - 2 padding + dilation (kh - 1) + outputPadding + 1. outputPadding (smaller than
+     * stride or dilation) picks among the sizes a strided conv2d would map to H.
+     * <pre>{@code
+     * Tensor up = F.convTranspose2d(x, w, b, new int[]{2}, new int[]{1}, new int[]{1}, 1, new int[]{1});  // [8, 16, 16, 16] -> [8, O, 32, 32] for 3x3
+     * Tensor same = F.convTranspose2d(x, w, null);
+     * }</pre>
+     */
+    public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] outputPadding,
+                                         int groups, int[] dilation) {
+        return Convolutions.convTranspose2d(input, weight, bias, stride, padding, outputPadding, groups, dilation);
+    }
+
+    public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int stride, int padding, int outputPadding,
+                                         int groups, int dilation) {
+        return convTranspose2d(input, weight, bias, new int[]{stride}, new int[]{padding}, new int[]{outputPadding}, groups,
+                new int[]{dilation});
+    }
+
+    public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int stride, int padding) {
+        return convTranspose2d(input, weight, bias, stride, padding, 0, 1, 1);
+    }
+
+    public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias) { return convTranspose2d(input, weight, bias, 1, 0, 0, 1, 1); }
+
+    /**
+     * 1-D max pooling of [N, C, L] (or [C, L]): each output is the max of {@code kernel} inputs
+     * {@code dilation} apart, windows {@code stride} apart (default: the kernel), over an input padded
+     * with -inf by {@code padding} (at most kernel / 2) on both sides; ceilMode rounds the output length up.
+     * The gradient goes to the position of each maximum.
+     * <pre>{@code
+     * Tensor y = F.maxPool1d(x, 2);                      // [8, 16, 100] -> [8, 16, 50]
+     * Tensor z = F.maxPool1d(x, 3, 2, 1, 1, true);
+     * }</pre>
+     */
+    public static Tensor maxPool1d(Tensor input, int kernel, int stride, int padding, int dilation, boolean ceilMode) {
+        return maxPool1dWithIndices(input, kernel, stride, padding, dilation, ceilMode).values();
+    }
+
+    public static Tensor maxPool1d(Tensor input, int kernel, int stride) { return maxPool1d(input, kernel, stride, 0, 1, false); }
+
+    public static Tensor maxPool1d(Tensor input, int kernel) { return maxPool1d(input, kernel, kernel, 0, 1, false); }
+
+    /** {@link #maxPool1d(Tensor, int, int, int, int, boolean)} with the argmax positions in L (int64), as return_indices=True. */
+    public static Tensor.ValuesIndices maxPool1dWithIndices(Tensor input, int kernel, int stride, int padding, int dilation,
+                                                            boolean ceilMode) {
+        return Pools.maxPool("maxPool1d", 1, input, new int[]{kernel}, new int[]{stride}, new int[]{padding}, new int[]{dilation}, ceilMode);
+    }
+
+    /**
+     * 2-D max pooling of [N, C, H, W] (or [C, H, W]); kernel, stride (null: the kernel), padding (with
+     * -inf, at most half the kernel) and dilation take one value or one per dim; ceilMode rounds the
+     * output size up (a window starting in the right padding is dropped). NaN wins, as in PyTorch.
+     * <pre>{@code
+     * Tensor y = F.maxPool2d(x, 2);                      // [64, 6, 24, 24] -> [64, 6, 12, 12]
+     * Tensor z = F.maxPool2d(x, new int[]{3}, new int[]{2}, new int[]{1}, new int[]{1}, true);
+     * }</pre>
+     */
+    public static Tensor maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return maxPool2dWithIndices(input, kernel, stride, padding, dilation, ceilMode).values();
+    }
+
+    public static Tensor maxPool2d(Tensor input, int kernel, int stride, int padding) {
+        return maxPool2d(input, new int[]{kernel}, new int[]{stride}, new int[]{padding}, new int[]{1}, false);
+    }
+
+    public static Tensor maxPool2d(Tensor input, int kernel, int stride) { return maxPool2d(input, kernel, stride, 0); }
+
+    public static Tensor maxPool2d(Tensor input, int kernel) { return maxPool2d(input, kernel, kernel, 0); }
+
+    /**
+     * {@link #maxPool2d(Tensor, int[], int[], int[], int[], boolean)} with the argmax of each window as its
+     * flat position iy * W + ix in the input plane (int64), as PyTorch's return_indices=True.
+     */
+    public static Tensor.ValuesIndices maxPool2dWithIndices(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                                            boolean ceilMode) {
+        return Pools.maxPool("maxPool2d", 2, input, kernel, stride, padding, dilation, ceilMode);
+    }
+
+    /**
+     * 2-D average pooling of [N, C, H, W] (or [C, H, W]) over zero-padded windows: the divisor is the window
+     * size including padding (countIncludePad, the default) or only the input elements it covers, or
+     * {@code divisorOverride} when not null. stride null means the kernel; ceilMode as in max pooling.
+     * <pre>{@code
+     * Tensor y = F.avgPool2d(x, 2);                                         // [8, 16, 32, 32] -> [8, 16, 16, 16]
+     * Tensor z = F.avgPool2d(x, new int[]{3}, new int[]{2}, new int[]{1}, true, false, null);
+     * }</pre>
+     */
+    public static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad,
+                                   Integer divisorOverride) {
+        return Pools.avgPool2d(input, kernel, stride, padding, ceilMode, countIncludePad, divisorOverride);
+    }
+
+    public static Tensor avgPool2d(Tensor input, int kernel, int stride, int padding) {
+        return avgPool2d(input, new int[]{kernel}, new int[]{stride}, new int[]{padding}, false, true, null);
+    }
+
+    public static Tensor avgPool2d(Tensor input, int kernel, int stride) { return avgPool2d(input, kernel, stride, 0); }
+
+    public static Tensor avgPool2d(Tensor input, int kernel) { return avgPool2d(input, kernel, kernel, 0); }
+
+    /**
+     * Averages [N, C, H, W] (or [C, H, W]) down to outputSize (one value or (oh, ow)): output i along a
+     * dim averages inputs floor(i H / oh) to ceil((i + 1) H / oh) - 1, so windows may overlap or differ in size.
+     * <pre>{@code
+     * Tensor pooled = F.adaptiveAvgPool2d(features, 1);        // global average pooling: [8, 512, 7, 7] -> [8, 512, 1, 1]
+     * Tensor grid = F.adaptiveAvgPool2d(features, new int[]{2, 3});
+     * }</pre>
+     */
+    public static Tensor adaptiveAvgPool2d(Tensor input, int[] outputSize) { return Pools.adaptiveAvgPool2d(input, outputSize); }
+
+    public static Tensor adaptiveAvgPool2d(Tensor input, int outputSize) { return adaptiveAvgPool2d(input, new int[]{outputSize}); }
+
+    /**
+     * Channel dropout: in training, zeroes whole channels (every element of x[n, c]) with probability p
+     * and scales the rest by 1/(1-p); outside training it returns x. Input [N, C, H, W], or [N, C, L]
+     * (channel-wise 1-D dropout, as PyTorch treats 3-D input).
+     * <pre>{@code
+     * Tensor y = F.dropout2d(features, 0.2, model.isTraining());
+     * }</pre>
+     */
+    public static Tensor dropout2d(Tensor input, double p, boolean training) {
+        if (p < 0 || p > 1) throw new IllegalArgumentException("dropout2d: p must be in [0, 1], got " + p);
+        if (input.dim() != 3 && input.dim() != 4) {
+            throw new IllegalArgumentException("dropout2d: expects [N, C, H, W] or [N, C, L], got " + Shapes.str(input.shape()));
+        }
+        if (!training || p == 0) return input;
+        if (p == 1) return input.mul(0.0);
+        int[] maskShape = input.shape();
+        for (int i = 2; i < maskShape.length; i++) maskShape[i] = 1;
+        Tensor keep = Tensor.bernoulli(Tensor.full(1 - p, input.dtype(), maskShape));
+        return input.mul(keep).div(1 - p);
+    }
+
+    public static Tensor dropout2d(Tensor input, double p) { return dropout2d(input, p, true); }
+
+    /**
+     * Resizes [N, C, L] or [N, C, H, W] to {@code size} (one value or one per spatial dim), or by
+     * {@code scaleFactor} (output floor(in * scale)); give exactly one. mode "nearest" (the default;
+     * input floor(out / scale)), "linear" (3-D) / "bilinear" (4-D), or "area" (adaptive average pooling).
+     * alignCorners (linear modes only; null means false) maps the corner pixels' centres onto each other
+     * instead of the corners of the image.
+     * <pre>{@code
+     * Tensor up = F.interpolate(x, null, new double[]{2}, "nearest", null);      // [8, 16, 14, 14] -> [8, 16, 28, 28]
+     * Tensor resized = F.interpolate(x, new int[]{32, 48}, null, "bilinear", true);
+     * }</pre>
+     */
+    public static Tensor interpolate(Tensor input, int[] size, double[] scaleFactor, String mode, Boolean alignCorners) {
+        return Pools.interpolate(input, size, scaleFactor, mode, alignCorners);
+    }
+
+    public static Tensor interpolate(Tensor input, int[] size, String mode) { return interpolate(input, size, null, mode, null); }
+
+    public static Tensor interpolate(Tensor input, double scaleFactor, String mode) {
+        return interpolate(input, null, new double[]{scaleFactor}, mode, null);
     }
 }

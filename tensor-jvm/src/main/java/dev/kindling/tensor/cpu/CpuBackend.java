@@ -2,10 +2,12 @@ package dev.kindling.tensor.cpu;
 
 import dev.kindling.tensor.Backend;
 import dev.kindling.tensor.BinaryOp;
+import dev.kindling.tensor.ConvParams;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.Device;
 import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.ReduceOp;
+import dev.kindling.tensor.Resampling;
 import dev.kindling.tensor.Storage;
 import dev.kindling.tensor.UnaryOp;
 
@@ -215,27 +217,20 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void where(NDArray cond, NDArray a, NDArray b, NDArray out) {
+        if (whereDenseFloat(cond, a, b, out)) return;
         // Strided walks three operands, so the condition is flattened to row-major order first and
         // read with a running position (the walk below is sequential and row-major).
         boolean[] c = (boolean[]) toArray(cond);
-        if (whereFloats(c, a, b, out)) return;
         Strided it = Strided.of(out, a, b);
         int so = it.innerStride(0), sa = it.innerStride(1), sb = it.innerStride(2);
         if (out.isContiguous() && (data(out) instanceof float[] || data(out) instanceof double[])) {
             // A contiguous output's offset gives the row-major position, so rows can split over cores;
-            // the typed loops matter because masking runs in every ReLU and clamp backward.
+            // typed loops, as the generic walk reads every element through a virtual double accessor.
             int base = out.offset();
             if (data(out) instanceof float[] of) {
                 float[] af = (float[]) data(a), bf = (float[]) data(b);
                 it.parallelForEach(1, (n, oo, ao, bo) -> {
-                    int k = oo - base;
-                    if (so == 1 && sa == 0 && sb == 1) {
-                        // maskedFill's shape (a broadcast fill value), kept free of strides so C2 emits a conditional move.
-                        float v = af[ao];
-                        for (int i = 0; i < n; i++) of[oo + i] = c[k + i] ? v : bf[bo + i];
-                    } else {
-                        for (int i = 0; i < n; i++) of[oo + i * so] = c[k + i] ? af[ao + i * sa] : bf[bo + i * sb];
-                    }
+                    for (int i = 0, k = oo - base; i < n; i++) of[oo + i * so] = c[k + i] ? af[ao + i * sa] : bf[bo + i * sb];
                 });
             } else {
                 double[] od = (double[]) data(out), ad = (double[]) data(a), bd = (double[]) data(b);
@@ -260,37 +255,41 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * where over float32 operands that are each contiguous in out's shape or one broadcast value (maskedFill
-     * and the backward of relu and where take this path): a flat loop, instead of the generic strided walk
-     * that reads every element through a virtual double accessor (about 20x slower). False if it does not apply.
+     * float32 with a dense condition and output, and each branch dense or one broadcast scalar: ReLU's
+     * backward and every maskedFill. A ternary per element is a branch the CPU mispredicts on real masks
+     * (~5 ns per element), so the choice is made on the bits: take = -1 where the condition holds.
      */
-    private static boolean whereFloats(boolean[] c, NDArray a, NDArray b, NDArray out) {
-        if (!(data(out) instanceof float[] o) || !(data(a) instanceof float[] af) || !(data(b) instanceof float[] bf)
-                || !out.isContiguous()) {
-            return false;
-        }
-        boolean aOne = broadcastValue(a), bOne = broadcastValue(b);
-        if (!(aOne || a.isContiguous()) || !(bOne || b.isContiguous())) return false;
-        int n = c.length, oo = out.offset(), ao = a.offset(), bo = b.offset();
-        if (n == 0) return true;
-        float av = af[ao], bv = bf[bo];
-        // The four cases keep each loop's body free of tests that do not depend on i.
-        if (aOne && bOne) {
-            for (int i = 0; i < n; i++) o[oo + i] = c[i] ? av : bv;
-        } else if (aOne) {
-            for (int i = 0; i < n; i++) o[oo + i] = c[i] ? av : bf[bo + i];
-        } else if (bOne) {
-            for (int i = 0; i < n; i++) o[oo + i] = c[i] ? af[ao + i] : bv;
-        } else {
-            for (int i = 0; i < n; i++) o[oo + i] = c[i] ? af[ao + i] : bf[bo + i];
-        }
+    private static boolean whereDenseFloat(NDArray cond, NDArray a, NDArray b, NDArray out) {
+        if (out.dtype() != DType.FLOAT32 || a.dtype() != DType.FLOAT32 || !out.isContiguous() || !cond.isContiguous()) return false;
+        int sa = denseOrScalarStride(a), sb = denseOrScalarStride(b);
+        if (sa < 0 || sb < 0) return false;
+        boolean[] c = (boolean[]) data(cond);
+        float[] ad = (float[]) data(a), bd = (float[]) data(b), od = (float[]) data(out);
+        int co = cond.offset(), ao = a.offset(), bo = b.offset(), oo = out.offset();
+        Parallel.forRange(out.numel(), 1, (from, to) -> {
+            int lo = (int) from, hi = (int) to;
+            if (sa == 0 && sb == 1) { // maskedFill: a scalar where the mask holds; the loop without strides runs 2x faster
+                int fill = Float.floatToRawIntBits(ad[ao]);
+                for (int i = lo; i < hi; i++) {
+                    int take = -(c[co + i] ? 1 : 0);
+                    od[oo + i] = Float.intBitsToFloat((fill & take) | (Float.floatToRawIntBits(bd[bo + i]) & ~take));
+                }
+            } else {
+                for (int i = lo; i < hi; i++) {
+                    int take = -(c[co + i] ? 1 : 0);
+                    int bits = (Float.floatToRawIntBits(ad[ao + i * sa]) & take) | (Float.floatToRawIntBits(bd[bo + i * sb]) & ~take);
+                    od[oo + i] = Float.intBitsToFloat(bits);
+                }
+            }
+        });
         return true;
     }
 
-    /** Whether every element of x is the one at its offset (all strides 0, as an expanded scalar's). */
-    private static boolean broadcastValue(NDArray x) {
-        for (int st : x.stridesRef()) if (st != 0) return false;
-        return true;
+    /** 1 for a contiguous array, 0 for a scalar broadcast to any shape (every stride 0), else -1. */
+    private static int denseOrScalarStride(NDArray x) {
+        if (x.isContiguous()) return 1;
+        for (int st : x.stridesRef()) if (st != 0) return -1;
+        return 0;
     }
 
     @Override
@@ -416,6 +415,30 @@ public final class CpuBackend implements Backend {
     public void col2im(NDArray cols, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out) {
         Convolution.col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, out);
     }
+
+    // ------------------------------------------------------------------ convolution and pooling (Convolution, Pooling)
+
+    @Override
+    public void conv2d(NDArray x, NDArray w, NDArray bias, ConvParams p, NDArray out) { Convolution.conv2d(x, w, bias, p, out); }
+
+    @Override
+    public void conv2dBackwardInput(NDArray gy, NDArray w, ConvParams p, NDArray out) { Convolution.conv2dBackwardInput(gy, w, p, out); }
+
+    @Override
+    public void conv2dBackwardWeight(NDArray x, NDArray gy, ConvParams p, NDArray out) {
+        Convolution.conv2dBackwardWeight(x, gy, p, out);
+    }
+
+    @Override
+    public void maxPool2d(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray values, NDArray indices) {
+        Pooling.maxPool2d(x, kh, kw, sh, sw, ph, pw, dh, dw, values, indices);
+    }
+
+    @Override
+    public void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out) { Pooling.maxPool2dBackward(gy, indices, out); }
+
+    @Override
+    public void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out) { Pooling.resample2d(x, alongH, alongW, out); }
 
     /** Visits every element of x in row-major order with its storage offset and coordinates. */
     private interface IndexedVisitor {

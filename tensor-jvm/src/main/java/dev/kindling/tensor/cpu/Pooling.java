@@ -1,0 +1,160 @@
+package dev.kindling.tensor.cpu;
+
+import dev.kindling.tensor.NDArray;
+import dev.kindling.tensor.Resampling;
+
+/**
+ * Max pooling, its adjoint, and separable resampling (average pooling, adaptive pooling and
+ * interpolation) on contiguous [N, C, H, W] arrays. Every kernel works plane by plane, and planes are
+ * split over cores: they never share an output element. Max pooling has a float32 loop over the raw
+ * array (it is on the hot path of every CNN) and a generic one for float64.
+ */
+final class Pooling {
+    private Pooling() {}
+
+    // ------------------------------------------------------------------ max pooling
+
+    static void maxPool2d(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray values, NDArray indices) {
+        int[] s = x.shapeRef(), os = values.shapeRef();
+        int h = s[2], w = s[3], oh = os[2], ow = os[3];
+        // Per output row / column, the kernel taps that land inside the input: padding never wins.
+        int[] kyLo = new int[oh], kyHi = new int[oh], kxLo = new int[ow], kxHi = new int[ow];
+        taps(h, oh, kh, sh, ph, dh, kyLo, kyHi);
+        taps(w, ow, kw, sw, pw, dw, kxLo, kxHi);
+        Object xd = CpuBackend.data(x), vd = CpuBackend.data(values);
+        long[] id = (long[]) CpuBackend.data(indices);
+        int xo = x.offset();
+        Parallel.forRange((long) s[0] * s[1], (long) oh * ow * kh * kw, (from, to) -> {
+            for (long plane = from; plane < to; plane++) {
+                int src = xo + (int) plane * h * w, dst = (int) plane * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int y0 = oy * sh - ph;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int x0 = ox * sw - pw, at = dst + oy * ow + ox;
+                        // A window with no tap inside reports -inf at position 0, so its gradient lands in the plane.
+                        boolean any = kyLo[oy] < kyHi[oy] && kxLo[ox] < kxHi[ox];
+                        int first = any ? (y0 + kyLo[oy] * dh) * w + x0 + kxLo[ox] * dw : 0;
+                        if (xd instanceof float[]) {
+                            maxWindowF((float[]) xd, src, w, y0, x0, dh, dw, kyLo[oy], kyHi[oy], kxLo[ox], kxHi[ox], first,
+                                    (float[]) vd, id, at);
+                        } else {
+                            maxWindowD((double[]) xd, src, w, y0, x0, dh, dw, kyLo[oy], kyHi[oy], kxLo[ox], kxHi[ox], first,
+                                    (double[]) vd, id, at);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** The max of one window and where it is; NaN wins, as in PyTorch ({@code v > best || isnan(v)}). */
+    private static void maxWindowF(float[] a, int src, int w, int y0, int x0, int dh, int dw, int kyLo, int kyHi, int kxLo,
+                                   int kxHi, int first, float[] values, long[] indices, int at) {
+        float best = Float.NEGATIVE_INFINITY;
+        int bestAt = first;
+        for (int ky = kyLo; ky < kyHi; ky++) {
+            int row = (y0 + ky * dh) * w + x0;
+            for (int kx = kxLo; kx < kxHi; kx++) {
+                int i = row + kx * dw;
+                float v = a[src + i];
+                // Branch-free "v > best || v is NaN": on real activations the comparison is a coin toss, and a
+                // mispredicted branch per element made this loop 2-4x slower. v > best exactly when best - v is
+                // negative and not NaN (NaN comes from a NaN operand or inf - inf; + 0f turns -0 into +0, so
+                // equal values keep the first). The NaN tests are branches that are always predicted right.
+                float diff = best - v + 0f;
+                int greater = (Float.floatToRawIntBits(diff) >>> 31) & (diff == diff ? 1 : 0);
+                int take = -(greater | (v != v ? 1 : 0));
+                bestAt = (i & take) | (bestAt & ~take);
+                best = v != v ? v : Math.max(best, v);
+            }
+        }
+        values[at] = best;
+        indices[at] = bestAt;
+    }
+
+    private static void maxWindowD(double[] a, int src, int w, int y0, int x0, int dh, int dw, int kyLo, int kyHi, int kxLo,
+                                   int kxHi, int first, double[] values, long[] indices, int at) {
+        double best = Double.NEGATIVE_INFINITY;
+        int bestAt = first;
+        for (int ky = kyLo; ky < kyHi; ky++) {
+            int row = (y0 + ky * dh) * w + x0;
+            for (int kx = kxLo; kx < kxHi; kx++) {
+                int i = row + kx * dw;
+                double v = a[src + i];
+                if (v > best || v != v) {
+                    best = v;
+                    bestAt = i;
+                }
+            }
+        }
+        values[at] = best;
+        indices[at] = bestAt;
+    }
+
+    /** For each output position o, the taps [lo, hi) with o stride - pad + tap dilation inside [0, in). */
+    private static void taps(int in, int out, int k, int stride, int pad, int dilation, int[] lo, int[] hi) {
+        for (int o = 0; o < out; o++) {
+            int start = o * stride - pad;
+            lo[o] = start >= 0 ? 0 : Math.min(k, (-start + dilation - 1) / dilation);
+            int last = in - 1 - start;
+            hi[o] = last < 0 ? lo[o] : Math.max(lo[o], Math.min(k, last / dilation + 1));
+        }
+    }
+
+    /** gx[plane][indices[i]] += gy[plane][i]: overlapping windows add up within their plane. */
+    static void maxPool2dBackward(NDArray gy, NDArray indices, NDArray gx) {
+        int[] gs = gy.shapeRef(), xs = gx.shapeRef();
+        int l = gs[2] * gs[3], hw = xs[2] * xs[3];
+        Object gd = CpuBackend.data(gy), xd = CpuBackend.data(gx);
+        long[] id = (long[]) CpuBackend.data(indices);
+        int go = gy.offset(), io = indices.offset();
+        Parallel.forRange((long) gs[0] * gs[1], l, (from, to) -> {
+            for (long plane = from; plane < to; plane++) {
+                int src = go + (int) plane * l, idx = io + (int) plane * l, dst = (int) plane * hw;
+                if (gd instanceof float[]) {
+                    float[] g = (float[]) gd, d = (float[]) xd;
+                    for (int i = 0; i < l; i++) d[dst + (int) id[idx + i]] += g[src + i];
+                } else {
+                    double[] g = (double[]) gd, d = (double[]) xd;
+                    for (int i = 0; i < l; i++) d[dst + (int) id[idx + i]] += g[src + i];
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ separable resampling
+
+    /**
+     * out[n, c] = Ry x[n, c] Rx^T, in two passes per plane: every input row through Rx into a [H, OW]
+     * buffer, then each output row as a weighted sum of buffer rows (an axpy the JIT vectorises).
+     * Accumulates in double for every dtype.
+     */
+    static void resample2d(NDArray x, Resampling ry, Resampling rx, NDArray out) {
+        int[] s = x.shapeRef();
+        int h = s[2], w = s[3], oh = ry.outSize(), ow = rx.outSize();
+        Buf xb = Buf.of(CpuBackend.data(x)), ob = Buf.of(CpuBackend.data(out));
+        int xo = x.offset();
+        Parallel.forRange((long) s[0] * s[1], (long) h * w + (long) oh * ow * 2, (from, to) -> {
+            double[] rows = new double[h * ow], acc = new double[ow];
+            for (long plane = from; plane < to; plane++) {
+                int src = xo + (int) plane * h * w, dst = (int) plane * oh * ow;
+                for (int iy = 0; iy < h; iy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        double v = 0;
+                        for (int t = rx.tapStart(ox); t < rx.tapStart(ox + 1); t++) v += rx.weight(t) * xb.getD(src + iy * w + rx.index(t));
+                        rows[iy * ow + ox] = v;
+                    }
+                }
+                for (int oy = 0; oy < oh; oy++) {
+                    java.util.Arrays.fill(acc, 0);
+                    for (int t = ry.tapStart(oy); t < ry.tapStart(oy + 1); t++) {
+                        double wy = ry.weight(t);
+                        int r = ry.index(t) * ow;
+                        for (int ox = 0; ox < ow; ox++) acc[ox] += wy * rows[r + ox];
+                    }
+                    for (int ox = 0; ox < ow; ox++) ob.setD(dst + oy * ow + ox, acc[ox]);
+                }
+            }
+        });
+    }
+}
