@@ -53,7 +53,9 @@ final class RecurrentLayer extends MultiOutputFunction {
         var dtype = x.dtype();
         NDArray out = NDArray.zeros(dtype, n, d * hidden), hN = NDArray.zeros(dtype, d, b, hidden);
         NDArray cN = cell == Cell.LSTM ? NDArray.zeros(dtype, d, b, hidden) : null;
-        boolean saved = cell == Cell.LSTM || cell == Cell.GRU;
+        boolean recording = false;
+        for (int i = 0; i < in.length; i++) recording |= ctx.needsInputGrad(i);
+        boolean saved = recording && (cell == Cell.LSTM || cell == Cell.GRU);
         NDArray gates = saved ? NDArray.zeros(dtype, n, d * gh) : null, cells = saved ? NDArray.zeros(dtype, n, d * hidden) : null;
         for (int k = 0; k < d; k++) {
             RecurrentKernels.forward(cell, steps, k == 1, inputs(in, x, h0, c0, k),
@@ -132,8 +134,12 @@ final class RecurrentLayer extends MultiOutputFunction {
         for (int k = 0; k < d; k++) {
             NDArray gx = columns(dGx, k, gh), gHh = columns(dGh, k, gh);
             if (ctx.needsInputGrad(1 + 3 * k)) result[1 + 3 * k] = Tensor.wrap(gHh.t().matmul(columns(hPrev, k, hidden)));
-            if (ctx.needsInputGrad(2 + 3 * k)) result[2 + 3 * k] = Tensor.wrap(gx.sum(0, false));
-            if (ctx.needsInputGrad(3 + 3 * k)) result[3 + 3 * k] = Tensor.wrap(gHh.sum(0, false));
+            NDArray dbIh = ctx.needsInputGrad(2 + 3 * k) ? gx.sum(0, false) : null;
+            if (dbIh != null) result[2 + 3 * k] = Tensor.wrap(dbIh);
+            if (ctx.needsInputGrad(3 + 3 * k)) {
+                // Both biases get the same gradient except in GRU; a copy, not a shared tensor, as grads may be changed in place.
+                result[3 + 3 * k] = Tensor.wrap(dGh == dGx && dbIh != null ? dbIh.copy() : gHh.sum(0, false));
+            }
         }
         if (ctx.needsInputGrad(stateInput())) result[stateInput()] = Tensor.wrap(dh0);
         if (dc0 != null && ctx.needsInputGrad(stateInput() + 1)) result[stateInput() + 1] = Tensor.wrap(dc0);

@@ -66,8 +66,10 @@ final class DoubleRecurrentPass extends RecurrentPass {
         }
         tanh(tmp, tmp, 0, n);
         for (int j = 0; j < n; j++) h[s + j] = pre[p + 3 * n + j] * tmp[j];
-        System.arraycopy(pre, p, gates, go + row * gld, width);
-        System.arraycopy(c, s, cells, co + row * cld, n);
+        if (gates != null) {
+            System.arraycopy(pre, p, gates, go + row * gld, width);
+            System.arraycopy(c, s, cells, co + row * cld, n);
+        }
         System.arraycopy(h, s, out, oo + row * old, n);
     }
 
@@ -77,13 +79,13 @@ final class DoubleRecurrentPass extends RecurrentPass {
         sigmoid(pre, pre, p, p + 2 * n);
         for (int j = 0; j < n; j++) {
             double hn = pre[p + 2 * n + j] + bh[2 * n + j];
-            cells[cr + j] = hn;
+            if (cells != null) cells[cr + j] = hn;
             pre[p + 2 * n + j] = x[xr + 2 * n + j] + bi[2 * n + j] + pre[p + j] * hn;
         }
         tanh(pre, pre, p + 2 * n, p + 3 * n);
         // n + z (h - n) is (1 - z) n + z h, written as PyTorch's CPU kernel does.
         for (int j = 0; j < n; j++) h[s + j] = pre[p + 2 * n + j] + pre[p + n + j] * (h[s + j] - pre[p + 2 * n + j]);
-        System.arraycopy(pre, p, gates, go + row * gld, width);
+        if (gates != null) System.arraycopy(pre, p, gates, go + row * gld, width);
         System.arraycopy(h, s, out, oo + row * old, n);
     }
 

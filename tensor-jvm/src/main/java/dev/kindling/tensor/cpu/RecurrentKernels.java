@@ -113,7 +113,8 @@ public final class RecurrentKernels {
     /**
      * What forward writes: out [N, H] (h at every row; any row stride), the final state hN and cN
      * [B, H] (cN LSTM only), and for backward the activated gates [N, G*H] (LSTM i, f, g, o; GRU r, z, n;
-     * unused for RNN) and cells [N, H] (LSTM c_t; GRU W_hn h + b_hn; unused for RNN).
+     * unused for RNN) and cells [N, H] (LSTM c_t; GRU W_hn h + b_hn; unused for RNN). gates and cells may
+     * be null when no backward will run.
      */
     public record Results(NDArray out, NDArray hN, NDArray cN, NDArray gates, NDArray cells) {}
 

@@ -10,8 +10,8 @@ import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 
 /**
  * The time loop of {@link RecurrentKernels}, shared by float32 and float64: per step one GEMM on the
- * rows still running, then the typed subclass's fused row kernels, split over cores by row. The
- * subclasses hold the raw arrays and the per-row math.
+ * rows still running ({@link RecurrentGemm}), then the typed subclass's fused row kernels, split over
+ * cores by row. The subclasses hold the raw arrays and the per-row math.
  */
 abstract class RecurrentPass {
     /** Rough cost of one gate element in the row kernels, for {@link Parallel}'s split decision. */
@@ -70,12 +70,13 @@ abstract class RecurrentPass {
         NDArray h = in.h0().copy(), c = cell == Cell.LSTM ? in.c0().copy() : null;
         NDArray pre = NDArray.zeros(in.wHh().dtype(), batch, width);
         bindForward(h, c, pre);
-        NDArray wT = in.wHh().t().unsqueeze(0);            // [1, H, G*H]: BLAS reads it with its transpose flag
         int count = steps.count();
-        for (int k = 0; k < count; k++) {
-            int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
-            gemm(rows(h, 0, act), wT, rows(pre, 0, act));
-            Parallel.forRange(act, COST_PER_GATE * width, (from, to) -> forwardRows((int) from, (int) to, t, r0));
+        try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), batch)) {
+            for (int k = 0; k < count; k++) {
+                int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
+                gemm.timesTransposed(h, act, pre);
+                Parallel.forRange(act, COST_PER_GATE * width, (from, to) -> forwardRows((int) from, (int) to, t, r0));
+            }
         }
         res.hN().copy_(h);
         if (c != null) res.cN().copy_(c);
@@ -93,30 +94,25 @@ abstract class RecurrentPass {
         hpo = offset(g.hPrev());
         hpld = ld(g.hPrev());
         bindBackward(g, dh, dc);
-        NDArray w = in.wHh().unsqueeze(0);                 // [1, G*H, H]
         int count = steps.count();
-        for (int k = count - 1; k >= 0; k--) {
-            int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
-            Parallel.forRange(act, COST_PER_GATE * width, (from, to) -> backwardRows((int) from, (int) to, t, r0));
-            NDArray dG = rows(g.dGh(), r0, act);
-            if (carried == null) {
-                gemm(dG, w, rows(dh, 0, act));
-            } else {
-                gemm(dG, w, rows(carried, 0, act));
-                rows(dh, 0, act).binary_(BinaryOp.ADD, rows(carried, 0, act));
+        try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), batch)) {
+            for (int k = count - 1; k >= 0; k--) {
+                int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
+                Parallel.forRange(act, COST_PER_GATE * width, (from, to) -> backwardRows((int) from, (int) to, t, r0));
+                if (carried == null) {
+                    gemm.times(g.dGh(), r0, act, dh);
+                } else {
+                    gemm.times(g.dGh(), r0, act, carried);
+                    rows(dh, act).binary_(BinaryOp.ADD, rows(carried, act));
+                }
             }
         }
         g.dh0().copy_(dh);
         if (dc != null) g.dc0().copy_(dc);
     }
 
-    /** Rows first..first+n-1 of a matrix with unit column stride, as a batch of one [1, n, cols]. */
-    static NDArray rows(NDArray m, int first, int n) {
-        int ld = m.stridesRef()[0];
-        return new NDArray(m.storage(), new int[]{1, n, m.shapeRef()[1]}, new int[]{0, ld, 1}, m.offset() + first * ld);
-    }
-
-    private static void gemm(NDArray a, NDArray b, NDArray out) { CpuBackend.INSTANCE.matmul(a, b, out); }
+    /** The first n rows of a contiguous matrix. */
+    private static NDArray rows(NDArray m, int n) { return m.narrow(0, 0, n); }
 
     // ------------------------------------------------------------------ raw access shared by the typed passes
 
