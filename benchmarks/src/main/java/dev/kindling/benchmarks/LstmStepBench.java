@@ -3,10 +3,14 @@ package dev.kindling.benchmarks;
 import dev.kindling.Random;
 import dev.kindling.autograd.Tensor;
 import dev.kindling.nn.LSTM;
+import dev.kindling.nn.LSTMCell;
 import dev.kindling.nn.Linear;
 import dev.kindling.nn.Module;
+import dev.kindling.nn.RecurrentState;
 import dev.kindling.nn.functional.F;
 import dev.kindling.optim.SGD;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -22,8 +26,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * PERF.md's LSTM step, as ../shared/peers runs it on PyTorch ({@code lstm_step}): LSTM(64, 256) over
  * 35 steps of a batch of 32 (time-major), Linear(256, 64) on every step's output, cross-entropy over
- * all 35 * 32 positions, backward, SGD lr 0.01. Compare with the peers' {@code lstm_step} run right
- * before or after on the same machine.
+ * all 35 * 32 positions, backward, SGD lr 0.01. Compare {@code step} with the peers' {@code lstm_step}
+ * run right before or after on the same machine. {@code cellLoop} is the same model written as a loop
+ * of LSTMCell steps (one autograd node and one input GEMM per step instead of one each per sequence):
+ * the measured case for running the whole sequence in one node.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,8 +49,26 @@ public class LstmStepBench {
         public Tensor forward(Tensor x) { return out.forward(lstm.forward(x).reshape(-1, HIDDEN)); }
     }
 
+    /** The same model with the recurrence written as a loop of LSTMCell steps. */
+    static final class CellModel extends Module {
+        final LSTMCell cell = registerModule("cell", new LSTMCell(INPUT, HIDDEN));
+        final Linear out = registerModule("out", new Linear(HIDDEN, CLASSES));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            List<Tensor> hs = new ArrayList<>(STEPS);
+            RecurrentState s = null;
+            for (int t = 0; t < STEPS; t++) {
+                s = cell.forward(x.select(0, t), s);
+                hs.add(s.hidden());
+            }
+            return out.forward(Tensor.stack(hs, 0).reshape(-1, HIDDEN));
+        }
+    }
+
     Model model;
-    SGD sgd;
+    CellModel cellModel;
+    SGD sgd, cellSgd;
     Tensor x, y;
 
     @Setup
@@ -52,16 +76,23 @@ public class LstmStepBench {
         Random.manualSeed(1);
         model = new Model();
         sgd = new SGD(model.parameters(), 0.01);
+        cellModel = new CellModel();
+        cellSgd = new SGD(cellModel.parameters(), 0.01);
         x = Tensor.rand(STEPS, BATCH, INPUT).mul(2.0).sub(1.0);
         y = Tensor.randint(0, CLASSES, STEPS * BATCH);
     }
 
     @Benchmark
-    public double step() {
-        sgd.zeroGrad();
-        Tensor loss = F.crossEntropy(model.forward(x), y);
+    public double step() { return train(model, sgd); }
+
+    @Benchmark
+    public double cellLoop() { return train(cellModel, cellSgd); }
+
+    private double train(Module m, SGD opt) {
+        opt.zeroGrad();
+        Tensor loss = F.crossEntropy(m.forward(x), y);
         loss.backward();
-        sgd.step();
+        opt.step();
         return loss.item();
     }
 }

@@ -150,14 +150,14 @@ public final class RecurrentKernels {
         if (t != DType.FLOAT32 && t != DType.FLOAT64) {
             throw new IllegalArgumentException("recurrent kernel: needs float32 or float64, got " + t);
         }
-        int h = w.shape()[1];
-        if (w.dim() != 2 || w.shape()[0] != cell.gates * h) {
+        if (w.dim() != 2 || w.shape()[0] != cell.gates * w.shape()[1]) {
             throw new IllegalArgumentException("recurrent kernel: " + cell + " needs weight_hh [" + cell.gates + " * hidden, hidden],"
                     + " got " + Shapes.str(w.shape()));
         }
-        if (in.xProj().shape()[0] != steps.rows() || in.xProj().shape()[1] != cell.gates * h) {
+        int width = w.shape()[0];
+        if (in.xProj().shape()[0] != steps.rows() || in.xProj().shape()[1] != width) {
             throw new IllegalArgumentException("recurrent kernel: input projection " + Shapes.str(in.xProj().shape()) + " does not"
-                    + " fit " + steps.rows() + " rows of " + cell.gates * h + " gate pre-activations");
+                    + " fit " + steps.rows() + " rows of " + width + " gate pre-activations");
         }
     }
 }
