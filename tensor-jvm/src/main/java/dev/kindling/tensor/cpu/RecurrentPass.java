@@ -74,7 +74,7 @@ abstract class RecurrentPass {
         try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), batch)) {
             for (int k = 0; k < count; k++) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
-                gemm.timesTransposed(h, act, pre);
+                gemm.product(h, 0, act, pre);
                 Parallel.forRange(act, COST_PER_GATE * width, (from, to) -> forwardRows((int) from, (int) to, t, r0));
             }
         }
@@ -95,14 +95,14 @@ abstract class RecurrentPass {
         hpld = ld(g.hPrev());
         bindBackward(g, dh, dc);
         int count = steps.count();
-        try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), batch)) {
+        try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().t().copy(), batch)) {
             for (int k = count - 1; k >= 0; k--) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
                 Parallel.forRange(act, COST_PER_GATE * width, (from, to) -> backwardRows((int) from, (int) to, t, r0));
                 if (carried == null) {
-                    gemm.times(g.dGh(), r0, act, dh);
+                    gemm.product(g.dGh(), r0, act, dh);
                 } else {
-                    gemm.times(g.dGh(), r0, act, carried);
+                    gemm.product(g.dGh(), r0, act, carried);
                     rows(dh, act).binary_(BinaryOp.ADD, rows(carried, act));
                 }
             }
