@@ -71,7 +71,7 @@ abstract class RecurrentPass {
         NDArray pre = NDArray.zeros(in.wHh().dtype(), batch, width);
         bindForward(h, c, pre);
         int count = steps.count();
-        try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), batch)) {
+        try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), false, batch)) {
             for (int k = 0; k < count; k++) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
                 gemm.product(h, 0, act, pre);
@@ -95,7 +95,7 @@ abstract class RecurrentPass {
         hpld = ld(g.hPrev());
         bindBackward(g, dh, dc);
         int count = steps.count();
-        try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().t().copy(), batch)) {
+        try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), true, batch)) {
             for (int k = count - 1; k >= 0; k--) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
                 Parallel.forRange(act, COST_PER_GATE * width, (from, to) -> backwardRows((int) from, (int) to, t, r0));
