@@ -837,5 +837,42 @@ public final class F {
 
     public static Tensor interpolate(Tensor input, double scaleFactor, String mode) {
         return interpolate(input, null, new double[]{scaleFactor}, mode, null);
+    // ------------------------------------------------------------------ recurrent cells (the machinery is in Recurrent)
+
+    /**
+     * One Elman RNN step, torch.rnn_tanh_cell: tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) for x [B, in],
+     * h [B, H], W_ih [H, in], W_hh [H, H], biases [H] or null.
+     * <pre>{@code
+     * Tensor h1 = F.rnnTanhCell(x0, h0, wIh, wHh, bIh, bHh);
+     * }</pre>
+     */
+    public static Tensor rnnTanhCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        return Recurrent.cell("RNN_TANH", input, hx, null, wIh, wHh, bIh, bHh)[0];
+    }
+
+    /** As {@link #rnnTanhCell} with relu, torch.rnn_relu_cell. */
+    public static Tensor rnnReluCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        return Recurrent.cell("RNN_RELU", input, hx, null, wIh, wHh, bIh, bHh)[0];
+    }
+
+    /**
+     * One LSTM step, torch.lstm_cell: gates i, f, g, o from x W_ih^T + b_ih + h W_hh^T + b_hh (W_ih
+     * [4H, in], W_hh [4H, H]), c' = f c + i g, h' = o tanh(c'); hx holds h and c [B, H].
+     * <pre>{@code
+     * RecurrentState s1 = F.lstmCell(x0, RecurrentState.of(h0, c0), wIh, wHh, bIh, bHh);
+     * }</pre>
+     */
+    public static dev.kindling.nn.RecurrentState lstmCell(Tensor input, dev.kindling.nn.RecurrentState hx, Tensor wIh, Tensor wHh,
+                                                         Tensor bIh, Tensor bHh) {
+        Tensor[] r = Recurrent.cell("LSTM", input, hx.hidden(), hx.cell(), wIh, wHh, bIh, bHh);
+        return dev.kindling.nn.RecurrentState.of(r[0], r[1]);
+    }
+
+    /**
+     * One GRU step, torch.gru_cell: r, z = sigmoid(...), n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)),
+     * h' = (1 - z) n + z h, for W_ih [3H, in] and W_hh [3H, H] in the order r, z, n.
+     */
+    public static Tensor gruCell(Tensor input, Tensor hx, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        return Recurrent.cell("GRU", input, hx, null, wIh, wHh, bIh, bHh)[0];
     }
 }

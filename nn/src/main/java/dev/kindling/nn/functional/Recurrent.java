@@ -1,0 +1,132 @@
+package dev.kindling.nn.functional;
+
+import dev.kindling.autograd.Tensor;
+import dev.kindling.tensor.DType;
+import dev.kindling.tensor.Shapes;
+import dev.kindling.tensor.cpu.RecurrentKernels.Cell;
+import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The computation behind RNN, LSTM and GRU and their cells (torch's {@code _VF.lstm},
+ * {@code lstm_cell} and friends); the modules check their inputs and call in here. Modes are
+ * PyTorch's: {@code "RNN_TANH"}, {@code "RNN_RELU"}, {@code "LSTM"}, {@code "GRU"}.
+ *
+ * <p>Per layer, the input projection of every time step and both directions is one GEMM
+ * (x [N, in] @ [W_ih; W_ih_reverse]^T); the recurrence then runs in one autograd node per layer
+ * whose forward and backward are fused CPU kernels (docs/recurrent.md). Other devices and dtypes run
+ * the same math as Tensor ops, step by step.
+ */
+public final class Recurrent {
+    private Recurrent() {}
+
+    /**
+     * Runs a multi-layer recurrence. {@code input} is time-major [T, B, in] when {@code batchSizes} is
+     * null, or PackedSequence data [N, in] whose step t has batchSizes[t] rows. h0 and c0 (c0 for LSTM
+     * only) are [layers * directions, B, H], or null for zeros. {@code weights} is PyTorch's flat list:
+     * per layer, per direction, W_ih [G*H, in], W_hh [G*H, H] and, with {@code hasBiases}, b_ih and b_hh
+     * [G*H]. Dropout with probability {@code dropout} is applied to every layer's output but the last
+     * when {@code train}. Returns {output, h_n} and for LSTM also c_n; output is [T, B, D*H] (or
+     * [N, D*H] for packed input) and h_n, c_n are [layers * directions, B, H].
+     */
+    public static Tensor[] run(String mode, Tensor input, long[] batchSizes, Tensor h0, Tensor c0, List<Tensor> weights,
+                               boolean hasBiases, int numLayers, double dropout, boolean train, boolean bidirectional) {
+        Cell cell = cell(mode);
+        int d = bidirectional ? 2 : 1, per = hasBiases ? 4 : 2;
+        if (weights.size() != numLayers * d * per) {
+            throw new IllegalArgumentException(mode + ": expects " + numLayers * d * per + " weights (" + numLayers + " layers x "
+                    + d + " directions x " + per + "), got " + weights.size());
+        }
+        Steps steps;
+        Tensor x;
+        if (batchSizes == null) {
+            if (input.dim() != 3) throw new IllegalArgumentException(mode + ": expects a time-major input [T, B, in], got "
+                    + Shapes.str(input.shape()));
+            steps = Steps.padded(input.size(0), input.size(1));
+            x = input.reshape(steps.rows(), input.size(2));
+        } else {
+            steps = Steps.packed(batchSizes);
+            x = input;
+        }
+        int hidden = weights.get(1).size(1), layers = numLayers * d;
+        if (h0 == null) h0 = Tensor.zeros(x.dtype(), layers, steps.batch(), hidden).to(x.device());
+        if (cell == Cell.LSTM && c0 == null) c0 = Tensor.zeros(x.dtype(), layers, steps.batch(), hidden).to(x.device());
+        List<Tensor> hN = new ArrayList<>(), cN = new ArrayList<>();
+        for (int l = 0; l < numLayers; l++) {
+            if (l > 0 && train && dropout > 0) x = F.dropout(x, dropout, true);
+            List<Tensor> w = weights.subList(l * d * per, (l + 1) * d * per);
+            Tensor[] r = layer(cell, steps, hidden, x, w, hasBiases, d, h0.narrow(0, l * d, d),
+                    c0 == null ? null : c0.narrow(0, l * d, d));
+            x = r[0];
+            hN.add(r[1]);
+            if (cell == Cell.LSTM) cN.add(r[2]);
+        }
+        Tensor out = batchSizes == null ? x.reshape(steps.count(), steps.batch(), d * hidden) : x;
+        Tensor h = numLayers == 1 ? hN.get(0) : Tensor.cat(hN, 0);
+        if (cell != Cell.LSTM) return new Tensor[]{out, h};
+        return new Tensor[]{out, h, numLayers == 1 ? cN.get(0) : Tensor.cat(cN, 0)};
+    }
+
+    /**
+     * One step of a cell: input [B, in], h (and c for LSTM) [B, H], weights as one layer's in
+     * {@link #run}, biases null for none. Returns {h'} or, for LSTM, {h', c'}.
+     */
+    public static Tensor[] cell(String mode, Tensor input, Tensor h, Tensor c, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
+        Cell cell = cell(mode);
+        List<Tensor> w = new ArrayList<>(List.of(wIh, wHh));
+        if (bIh != null || bHh != null) {
+            w.add(bIh);
+            w.add(bHh);
+        }
+        Tensor[] r = layer(cell, Steps.padded(1, input.size(0)), wHh.size(1), input, w, w.size() == 4, 1, h.unsqueeze(0),
+                c == null ? null : c.unsqueeze(0));
+        return cell == Cell.LSTM ? new Tensor[]{r[0], r[2].squeeze(0)} : new Tensor[]{r[0]};
+    }
+
+    /** One layer, both directions: the input projection as one GEMM, then the recurrence. */
+    private static Tensor[] layer(Cell cell, Steps steps, int hidden, Tensor x, List<Tensor> w, boolean hasBiases, int d,
+                                  Tensor h0, Tensor c0) {
+        int per = hasBiases ? 4 : 2;
+        List<Tensor> wIh = new ArrayList<>(d);
+        Tensor[] in = new Tensor[1 + 3 * d + (cell == Cell.LSTM ? 2 : 1)];
+        for (int k = 0; k < d; k++) {
+            wIh.add(w.get(k * per));
+            in[1 + 3 * k] = w.get(k * per + 1);
+            in[2 + 3 * k] = hasBiases ? w.get(k * per + 2) : null;
+            in[3 + 3 * k] = hasBiases ? w.get(k * per + 3) : null;
+        }
+        checkDtypes(cell, x, w, h0, c0);
+        in[0] = x.matmul((d == 1 ? wIh.get(0) : Tensor.cat(wIh, 0)).t());
+        in[1 + 3 * d] = h0;
+        if (cell == Cell.LSTM) in[2 + 3 * d] = c0;
+        if (fused(x)) return new RecurrentLayer(cell, steps, hidden, d).apply(in);
+        return RecurrentComposite.layer(cell, steps, hidden, d, in);
+    }
+
+    /** The fused kernels run on the CPU in float32 and float64. */
+    private static boolean fused(Tensor x) {
+        return x.device().isCpu() && (x.dtype() == DType.FLOAT32 || x.dtype() == DType.FLOAT64);
+    }
+
+    private static void checkDtypes(Cell cell, Tensor x, List<Tensor> w, Tensor h0, Tensor c0) {
+        for (Tensor t : new Tensor[]{w.get(0), h0, c0}) {
+            if (t != null && t.dtype() != x.dtype()) {
+                throw new IllegalArgumentException(name(cell) + ": input is " + x.dtype() + " but weights or state are " + t.dtype()
+                        + "; convert one of them, e.g. input.to(" + t.dtype() + ")");
+            }
+        }
+    }
+
+    static Cell cell(String mode) {
+        switch (mode) {
+            case "RNN_TANH": return Cell.RNN_TANH;
+            case "RNN_RELU": return Cell.RNN_RELU;
+            case "LSTM": return Cell.LSTM;
+            case "GRU": return Cell.GRU;
+            default: throw new IllegalArgumentException("recurrent: mode must be RNN_TANH, RNN_RELU, LSTM or GRU, got \"" + mode + "\"");
+        }
+    }
+
+    private static String name(Cell cell) { return cell == Cell.LSTM ? "LSTM" : cell == Cell.GRU ? "GRU" : "RNN"; }
+}

@@ -1,0 +1,182 @@
+package dev.kindling.nn.functional;
+
+import dev.kindling.autograd.Autograd;
+import dev.kindling.autograd.FunctionContext;
+import dev.kindling.autograd.GradMode;
+import dev.kindling.autograd.MultiOutputFunction;
+import dev.kindling.autograd.Tensor;
+import dev.kindling.tensor.NDArray;
+import dev.kindling.tensor.cpu.RecurrentKernels;
+import dev.kindling.tensor.cpu.RecurrentKernels.Cell;
+import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One layer of a recurrent network, both directions, as one autograd node over the whole sequence:
+ * forward runs {@link RecurrentKernels#forward} per direction, backward runs backpropagation through
+ * time with {@link RecurrentKernels#backward} and then forms each weight gradient with one GEMM over
+ * all steps (dW_hh = dG^T H_prev, db = column sums of dG). One node instead of a few dozen per step
+ * keeps the graph small and lets the per-step work stay in fused kernels.
+ *
+ * <p>Inputs: the input projection xProj [N, D*G*H] (x W_ih^T for every row, both directions side by
+ * side), then per direction W_hh [G*H, H], b_ih and b_hh [G*H] (null without bias), then h0 [D, B, H]
+ * and, for LSTM, c0 [D, B, H]. Outputs: out [N, D*H], h_n [D, B, H] and, for LSTM, c_n [D, B, H].
+ *
+ * <p>The fused backward is first-order: its arithmetic runs on raw arrays. When the engine asks for a
+ * differentiable backward (createGraph), the node instead recomputes its forward with
+ * {@link RecurrentComposite}'s Tensor ops from the saved inputs and differentiates that, so second
+ * derivatives are exact, at the speed of an op-by-op graph.
+ */
+final class RecurrentLayer extends MultiOutputFunction {
+    private final Cell cell;
+    private final Steps steps;
+    private final int hidden, directions;
+
+    RecurrentLayer(Cell cell, Steps steps, int hidden, int directions) {
+        this.cell = cell;
+        this.steps = steps;
+        this.hidden = hidden;
+        this.directions = directions;
+    }
+
+    /** Where the state inputs start: after xProj and three weights per direction. */
+    private int stateInput() { return 1 + 3 * directions; }
+
+    @Override
+    public Tensor[] forward(FunctionContext ctx, Tensor... in) {
+        int n = steps.rows(), b = steps.batch(), gh = cell.gates * hidden, d = directions;
+        NDArray x = in[0].data().contiguous();
+        NDArray h0 = in[stateInput()].data().contiguous();
+        NDArray c0 = cell == Cell.LSTM ? in[stateInput() + 1].data().contiguous() : null;
+        var dtype = x.dtype();
+        NDArray out = NDArray.zeros(dtype, n, d * hidden), hN = NDArray.zeros(dtype, d, b, hidden);
+        NDArray cN = cell == Cell.LSTM ? NDArray.zeros(dtype, d, b, hidden) : null;
+        boolean recording = false;
+        for (int i = 0; i < in.length; i++) recording |= ctx.needsInputGrad(i);
+        boolean saved = recording && (cell == Cell.LSTM || cell == Cell.GRU);
+        NDArray gates = saved ? NDArray.zeros(dtype, n, d * gh) : null, cells = saved ? NDArray.zeros(dtype, n, d * hidden) : null;
+        for (int k = 0; k < d; k++) {
+            RecurrentKernels.forward(cell, steps, k == 1, inputs(in, x, h0, c0, k),
+                    new RecurrentKernels.Results(out.narrow(1, k * hidden, hidden), hN.select(0, k),
+                            cN == null ? null : cN.select(0, k), columns(gates, k, gh), columns(cells, k, hidden)));
+        }
+        Tensor outT = Tensor.wrap(out), hT = Tensor.wrap(hN);
+        Tensor[] keep = Arrays.copyOf(in, in.length + 3);
+        keep[in.length] = outT;
+        keep[in.length + 1] = gates == null ? null : Tensor.wrap(gates);
+        keep[in.length + 2] = cells == null ? null : Tensor.wrap(cells);
+        save(ctx, keep);
+        return cN == null ? new Tensor[]{outT, hT} : new Tensor[]{outT, hT, Tensor.wrap(cN)};
+    }
+
+    private RecurrentKernels.Inputs inputs(Tensor[] in, NDArray x, NDArray h0, NDArray c0, int k) {
+        int gh = cell.gates * hidden;
+        return new RecurrentKernels.Inputs(x.narrow(1, k * gh, gh), in[1 + 3 * k].data().contiguous(), data(in[2 + 3 * k]),
+                data(in[3 + 3 * k]), h0.select(0, k), c0 == null ? null : c0.select(0, k));
+    }
+
+    /**
+     * Saves tensors some of which are null (absent biases, buffers RNN does not need): only the others
+     * are handed to the context, which does not take nulls, and their positions are put beside them.
+     */
+    private static void save(FunctionContext ctx, Tensor[] tensors) {
+        List<Tensor> present = new ArrayList<>();
+        int[] slot = new int[tensors.length];
+        for (int i = 0; i < tensors.length; i++) {
+            slot[i] = tensors[i] == null ? -1 : present.size();
+            if (tensors[i] != null) present.add(tensors[i]);
+        }
+        ctx.saveForBackward(present.toArray(new Tensor[0]));
+        ctx.put("slots", slot);
+    }
+
+    private static Tensor[] saved(FunctionContext ctx) {
+        Tensor[] present = ctx.savedTensors();
+        int[] slot = ctx.get("slots");
+        Tensor[] out = new Tensor[slot.length];
+        for (int i = 0; i < slot.length; i++) out[i] = slot[i] < 0 ? null : present[slot[i]];
+        return out;
+    }
+
+    private static NDArray data(Tensor t) { return t == null ? null : t.data(); }
+
+    private static NDArray columns(NDArray m, int k, int width) { return m == null ? null : m.narrow(1, k * width, width); }
+
+    @Override
+    public Tensor[] backward(FunctionContext ctx, Tensor... grads) {
+        Tensor[] saved = saved(ctx);
+        int inputs = saved.length - 3;
+        Tensor[] in = Arrays.copyOf(saved, inputs);
+        if (GradMode.isEnabled()) return differentiableBackward(ctx, in, grads);
+        int n = steps.rows(), b = steps.batch(), gh = cell.gates * hidden, d = directions;
+        NDArray x = in[0].data().contiguous();
+        NDArray h0 = in[stateInput()].data().contiguous();
+        NDArray c0 = cell == Cell.LSTM ? in[stateInput() + 1].data().contiguous() : null;
+        NDArray out = saved[inputs].data(), gates = data(saved[inputs + 1]), cells = data(saved[inputs + 2]);
+        var dtype = x.dtype();
+        NDArray dOut = grads[0].data().contiguous(), dhN = grads[1].data().contiguous();
+        NDArray dcN = cell == Cell.LSTM ? grads[2].data().contiguous() : null;
+        NDArray dGx = NDArray.zeros(dtype, n, d * gh), dGh = cell == Cell.GRU ? NDArray.zeros(dtype, n, d * gh) : dGx;
+        NDArray hPrev = NDArray.zeros(dtype, n, d * hidden), dh0 = NDArray.zeros(dtype, d, b, hidden);
+        NDArray dc0 = cell == Cell.LSTM ? NDArray.zeros(dtype, d, b, hidden) : null;
+        for (int k = 0; k < d; k++) {
+            RecurrentKernels.backward(cell, steps, k == 1, inputs(in, x, h0, c0, k),
+                    new RecurrentKernels.Results(out.narrow(1, k * hidden, hidden), null, null, columns(gates, k, gh),
+                            columns(cells, k, hidden)),
+                    new RecurrentKernels.Gradients(dOut.narrow(1, k * hidden, hidden), dhN.select(0, k),
+                            dcN == null ? null : dcN.select(0, k), columns(dGx, k, gh), columns(dGh, k, gh),
+                            columns(hPrev, k, hidden), dh0.select(0, k), dc0 == null ? null : dc0.select(0, k)));
+        }
+        Tensor[] result = new Tensor[in.length];
+        if (ctx.needsInputGrad(0)) result[0] = Tensor.wrap(dGx);
+        for (int k = 0; k < d; k++) {
+            NDArray gx = columns(dGx, k, gh), gHh = columns(dGh, k, gh);
+            if (ctx.needsInputGrad(1 + 3 * k)) result[1 + 3 * k] = Tensor.wrap(gHh.t().matmul(columns(hPrev, k, hidden)));
+            NDArray dbIh = ctx.needsInputGrad(2 + 3 * k) ? gx.sum(0, false) : null;
+            if (dbIh != null) result[2 + 3 * k] = Tensor.wrap(dbIh);
+            if (ctx.needsInputGrad(3 + 3 * k)) {
+                // Both biases get the same gradient except in GRU; a copy, not a shared tensor, as grads may be changed in place.
+                result[3 + 3 * k] = Tensor.wrap(dGh == dGx && dbIh != null ? dbIh.copy() : gHh.sum(0, false));
+            }
+        }
+        if (ctx.needsInputGrad(stateInput())) result[stateInput()] = Tensor.wrap(dh0);
+        if (dc0 != null && ctx.needsInputGrad(stateInput() + 1)) result[stateInput() + 1] = Tensor.wrap(dc0);
+        return result;
+    }
+
+    /** createGraph: differentiates the Tensor-op form of this layer, recomputed from the saved inputs. */
+    private Tensor[] differentiableBackward(FunctionContext ctx, Tensor[] in, Tensor[] grads) {
+        Tensor[] outs = RecurrentComposite.layer(cell, steps, hidden, directions, in);
+        List<Tensor> wrt = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
+        for (int i = 0; i < in.length; i++) {
+            if (ctx.needsInputGrad(i)) {
+                wrt.add(in[i]);
+                slots.add(i);
+            }
+        }
+        List<Tensor> roots = new ArrayList<>(), seeds = new ArrayList<>();
+        for (int i = 0; i < outs.length; i++) {
+            if (outs[i].requiresGrad()) {
+                roots.add(outs[i]);
+                seeds.add(grads[i]);
+            }
+        }
+        Tensor[] g = Autograd.grad(roots.toArray(new Tensor[0]), wrt.toArray(new Tensor[0]), seeds.toArray(new Tensor[0]),
+                true, true, true);
+        Tensor[] result = new Tensor[in.length];
+        for (int i = 0; i < g.length; i++) result[slots.get(i)] = g[i];
+        return result;
+    }
+
+    @Override
+    protected String name() {
+        switch (cell) {
+            case LSTM: return "LstmBackward";
+            case GRU: return "GruBackward";
+            default: return cell == Cell.RNN_TANH ? "RnnTanhBackward" : "RnnReluBackward";
+        }
+    }
+}
