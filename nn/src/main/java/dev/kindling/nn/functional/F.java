@@ -622,6 +622,8 @@ public final class F {
         return Attention.multiHeadAttention(query, key, value, numHeads, inProjWeight, inProjBias, biasK, biasV, addZeroAttn,
                 dropoutP, outProjWeight, outProjBias, training, keyPaddingMask, needWeights, attnMask, qProjWeight, kProjWeight,
                 vProjWeight, averageAttnWeights, isCausal, batchFirst);
+    }
+
     // ==================================================================== convolution, pooling, resampling
     // Argument handling in Convolutions and Pools; the differentiable ops are autograd's ConvOps and PoolOps;
     // the algorithms are in docs/convolution.md.
@@ -837,6 +839,8 @@ public final class F {
 
     public static Tensor interpolate(Tensor input, double scaleFactor, String mode) {
         return interpolate(input, null, new double[]{scaleFactor}, mode, null);
+    }
+
     // ------------------------------------------------------------------ recurrent cells (the machinery is in Recurrent)
 
     /**
