@@ -56,6 +56,36 @@ class SequentialBuilder internal constructor() {
     fun embedding(numEmbeddings: Int, embeddingDim: Int, paddingIdx: Int? = null, maxNorm: Double? = null) =
         add(Embedding(numEmbeddings, embeddingDim, paddingIdx, maxNorm))
 
+    /** Appends a [Conv2d], as [dev.kindling.dsl.conv2d]. */
+    fun conv2d(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+               groups: Int = 1, bias: Boolean = true) =
+        add(Conv2d(inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias))
+
+    /** Appends a [Conv1d], as [dev.kindling.dsl.conv1d]. */
+    fun conv1d(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+               groups: Int = 1, bias: Boolean = true) =
+        add(Conv1d(inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias))
+
+    /** Appends a [MaxPool2d], as [dev.kindling.dsl.maxPool2d]. */
+    fun maxPool2d(kernelSize: Int, stride: Int = kernelSize, padding: Int = 0, dilation: Int = 1, ceilMode: Boolean = false) =
+        add(MaxPool2d(kernelSize, stride, padding, dilation, false, ceilMode))
+
+    /** Appends an [AvgPool2d], as [dev.kindling.dsl.avgPool2d]. */
+    fun avgPool2d(kernelSize: Int, stride: Int = kernelSize, padding: Int = 0) = add(AvgPool2d(kernelSize, stride, padding))
+
+    /** Appends an [AdaptiveAvgPool2d], as [dev.kindling.dsl.adaptiveAvgPool2d]. */
+    fun adaptiveAvgPool2d(outputSize: Int) = add(AdaptiveAvgPool2d(outputSize))
+
+    /** Appends a [BatchNorm2d], as [dev.kindling.dsl.batchNorm2d]. */
+    fun batchNorm2d(numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Boolean = true, trackRunningStats: Boolean = true) =
+        add(BatchNorm2d(numFeatures, eps, momentum, affine, trackRunningStats))
+
+    /** Appends a [Dropout2d], as [dev.kindling.dsl.dropout2d]. */
+    fun dropout2d(p: Double = 0.5) = add(Dropout2d(p))
+
+    /** Appends an [Upsample], as [dev.kindling.dsl.upsample]. */
+    fun upsample(scaleFactor: Double, mode: String = "nearest") = add(Upsample(scaleFactor, mode))
+
     /** Appends a [Flatten], as [dev.kindling.dsl.flatten]. */
     fun flatten(startDim: Int = 1, endDim: Int = -1) = add(Flatten(startDim, endDim))
 
