@@ -7,7 +7,9 @@ import dev.kindling.tensor.DType;
 import dev.kindling.tensor.ReduceOp;
 import dev.kindling.tensor.UnaryOp;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every kernel source the backend can generate, for every op and dtype it accepts (at one or two
@@ -29,6 +31,14 @@ public final class KernelCatalog {
 
     public static List<Entry> all() {
         List<Entry> out = new ArrayList<>();
+        collect(out);
+        // A reduction whose input already has the accumulator's type shares its combining pass's kernel.
+        Map<String, Entry> unique = new LinkedHashMap<>();
+        for (Entry e : out) unique.putIfAbsent(e.key(), e);
+        return new ArrayList<>(unique.values());
+    }
+
+    private static void collect(List<Entry> out) {
         for (DType from : ALL) for (DType to : ALL) add(out, ElementwiseOps.copyKernel(from, to), 1, 3);
         for (DType t : ALL) {
             add(out, ElementwiseOps.fillKernel(t), 2);
@@ -91,7 +101,6 @@ public final class KernelCatalog {
                 out.add(new Entry(key, name, ConvOps.source(name, which, t)));
             }
         }
-        return out;
     }
 
     private static void add(List<Entry> out, Pointwise k, int... ranks) {

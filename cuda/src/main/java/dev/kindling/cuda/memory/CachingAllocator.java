@@ -224,10 +224,13 @@ public final class CachingAllocator {
         long before = allocated;
         gc.run();
         try {
-            // Reference processing runs just after the collection; wait briefly for the first
-            // enqueued owner, then take whatever else is already there.
+            // The JVM's reference handler enqueues the collected owners just after the collection:
+            // wait briefly for the first, then until the queue stays quiet for a few milliseconds.
             Reference<?> r = collected.remove(100);
-            if (r != null) release((Lease) r);
+            while (r != null) {
+                release((Lease) r);
+                r = collected.remove(5);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
