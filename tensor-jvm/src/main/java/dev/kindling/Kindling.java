@@ -17,6 +17,9 @@ import org.bytedeco.javacpp.Loader;
 public final class Kindling {
     private Kindling() {}
 
+    /** Prints {@link #doctor()}: {@code java -cp ... dev.kindling.Kindling}. */
+    public static void main(String[] args) { System.out.println(doctor()); }
+
     public static String doctor() {
         StringBuilder s = new StringBuilder("Kindling doctor\n");
         Runtime rt = Runtime.getRuntime();
