@@ -154,7 +154,6 @@ class CachingAllocatorSpec : FunSpec({
         e.message shouldContain "live tensors hold 40.00 MiB in 1 blocks"
         e.message shouldContain "40.00 MiB reserved"
         e.message shouldContain "the driver reports 24.00 MiB free of 64.00 MiB total"
-        (e is OutOfMemoryError) shouldBe true
         held.size() shouldBe 40 * MiB
     }
 
