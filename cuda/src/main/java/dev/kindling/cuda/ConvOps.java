@@ -41,7 +41,8 @@ final class ConvOps {
         if (n == 0) return;
         String t = ctype(out.dtype());
         CUfunc_st fn = dev.kernels().function("convolution " + t + " " + which, name -> source(name, which, out.dtype()));
-        KernelArgs args = KernelArgs.begin().ints(geometry).ptr(ElementwiseOps.address(in)).ptr(ElementwiseOps.address(out));
+        long from = Operand.readAddress(in);
+        KernelArgs args = KernelArgs.begin().ints(geometry).ptr(from).ptr(Operand.writeAddress(out));
         dev.launch(fn, dev.gridFor(n, Pointwise.BLOCK), 1, Pointwise.BLOCK, 0, args);
     }
 

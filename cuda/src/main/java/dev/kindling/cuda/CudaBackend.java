@@ -27,7 +27,7 @@ public final class CudaBackend implements Backend {
     public Storage allocate(Device device, DType dtype, int size) {
         CudaDevice dev = CudaDevice.get(device.index());
         CudaStorage s = new CudaStorage(dev, dtype, size);
-        ElementwiseOps.zero(dev, s);
+        s.oweZeros();
         return s;
     }
 
@@ -54,7 +54,7 @@ public final class CudaBackend implements Backend {
     public Object toArray(NDArray x) {
         CudaDevice dev = Operand.device("toArray", x);
         NDArray c = x.isContiguous() ? x : x.copy();
-        return dev.staging().download(ElementwiseOps.address(c), x.dtype(), (int) x.numel());
+        return dev.staging().download(Operand.readAddress(c), x.dtype(), (int) x.numel());
     }
 
     @Override

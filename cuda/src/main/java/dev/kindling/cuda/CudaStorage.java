@@ -12,6 +12,11 @@ import dev.kindling.tensor.Storage;
  * When the storage becomes unreachable (no view, no graph node refers to it) the block goes back
  * to the cache; the backend returns its own temporaries at once with {@link #release()}. Bool
  * elements are one byte each, 0 or 1.
+ *
+ * <p>A new storage must read as zeros, but almost every op's output is overwritten whole by its
+ * kernel, so the zero-fill is owed rather than done: the first read, or a write to part of the
+ * storage, does it ({@link #materialize()}), while a kernel that writes every element cancels it
+ * ({@link #overwritten()}). That saves one memset launch per op.
  */
 final class CudaStorage extends Storage {
     private final CudaDevice device;
@@ -19,6 +24,7 @@ final class CudaStorage extends Storage {
     private final int size;
     private final Block block;
     private final CachingAllocator.Lease lease;
+    private boolean zeroOwed;
 
     CudaStorage(CudaDevice device, DType dtype, int size) {
         this.device = device;
@@ -35,6 +41,19 @@ final class CudaStorage extends Storage {
     }
 
     CudaDevice cudaDevice() { return device; }
+
+    /** Marks a fresh storage as reading zeros without filling it yet. */
+    void oweZeros() { zeroOwed = size > 0; }
+
+    /** Fills the storage with zeros now if it still owes them (queued on the device's stream). */
+    synchronized void materialize() {
+        if (!zeroOwed) return;
+        ElementwiseOps.zero(device, this);
+        zeroOwed = false;
+    }
+
+    /** A kernel is about to write every element: the owed zeros will never be read. */
+    synchronized void overwritten() { zeroOwed = false; }
 
     /** The device address of element {@code index}. */
     long address(long index) { return block == null ? 0 : block.address() + index * dtype.itemSize(); }

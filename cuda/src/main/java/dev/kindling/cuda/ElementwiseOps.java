@@ -23,11 +23,13 @@ final class ElementwiseOps {
         if (src.dtype() == dst.dtype() && src.isContiguous() && dst.isContiguous() && src.numel() == dst.numel()) {
             long bytes = src.numel() * src.dtype().itemSize();
             if (bytes == 0) return;
+            long from = Operand.readAddress(src), to = Operand.writeAddress(dst);
             dev.makeCurrent();
-            Driver.check(cudart.cuMemcpyDtoDAsync(address(dst), address(src), bytes, dev.stream()), "cuMemcpyDtoDAsync");
+            Driver.check(cudart.cuMemcpyDtoDAsync(to, from, bytes, dev.stream()), "cuMemcpyDtoDAsync");
             return;
         }
-        copyKernel(src.dtype(), dst.dtype()).run(dev, "copy", dst.shapeRef(), new Operand[]{Operand.of(dst), Operand.of(src)}, null);
+        Operand in = Operand.read(src);
+        copyKernel(src.dtype(), dst.dtype()).run(dev, "copy", dst.shapeRef(), new Operand[]{Operand.write(dst), in}, null);
     }
 
     static Pointwise copyKernel(DType from, DType to) {
@@ -43,11 +45,12 @@ final class ElementwiseOps {
         if (value == 0 && Double.doubleToRawLongBits(value) == 0 && dst.isContiguous()) {
             long bytes = dst.numel() * dst.dtype().itemSize();
             if (bytes == 0) return;
+            long to = Operand.writeAddress(dst);
             dev.makeCurrent();
-            Driver.check(cudart.cuMemsetD8Async(address(dst), (byte) 0, bytes, dev.stream()), "cuMemsetD8Async");
+            Driver.check(cudart.cuMemsetD8Async(to, (byte) 0, bytes, dev.stream()), "cuMemsetD8Async");
             return;
         }
-        fillKernel(dst.dtype()).run(dev, "fill", dst.shapeRef(), new Operand[]{Operand.of(dst)}, a -> a.f64(value));
+        fillKernel(dst.dtype()).run(dev, "fill", dst.shapeRef(), new Operand[]{Operand.write(dst)}, a -> a.f64(value));
     }
 
     static Pointwise fillKernel(DType dtype) {
@@ -56,7 +59,7 @@ final class ElementwiseOps {
         return new Pointwise("fill " + t, 1, ", " + t + "* out", ", double v", "out[o[0]] = " + v + ";");
     }
 
-    /** A zeroed allocation, as Backend.allocate promises. */
+    /** Zeros a whole storage (its owed zero-fill, see {@link CudaStorage}). */
     static void zero(CudaDevice dev, CudaStorage s) {
         long bytes = (long) s.size() * s.dtype().itemSize();
         if (bytes == 0) return;
@@ -66,7 +69,8 @@ final class ElementwiseOps {
 
     static void unary(UnaryOp op, NDArray x, NDArray out) {
         CudaDevice dev = Operand.device(op.opName(), x, out);
-        unaryKernel(op, x.dtype(), out.dtype()).run(dev, op.opName(), out.shapeRef(), new Operand[]{Operand.of(out), Operand.of(x)}, null);
+        Operand in = Operand.read(x);
+        unaryKernel(op, x.dtype(), out.dtype()).run(dev, op.opName(), out.shapeRef(), new Operand[]{Operand.write(out), in}, null);
     }
 
     static Pointwise unaryKernel(UnaryOp op, DType t, DType outType) {
@@ -115,8 +119,8 @@ final class ElementwiseOps {
 
     static void binary(BinaryOp op, NDArray a, NDArray b, NDArray out) {
         CudaDevice dev = Operand.device(op.opName(), a, b, out);
-        binaryKernel(op, a.dtype(), out.dtype()).run(dev, op.opName(), out.shapeRef(),
-                new Operand[]{Operand.of(out), Operand.of(a), Operand.of(b)}, null);
+        Operand x = Operand.read(a), y = Operand.read(b);
+        binaryKernel(op, a.dtype(), out.dtype()).run(dev, op.opName(), out.shapeRef(), new Operand[]{Operand.write(out), x, y}, null);
     }
 
     static Pointwise binaryKernel(BinaryOp op, DType t, DType outType) {
@@ -128,8 +132,9 @@ final class ElementwiseOps {
 
     static void binaryScalar(BinaryOp op, NDArray a, double s, boolean scalarFirst, NDArray out) {
         CudaDevice dev = Operand.device(op.opName(), a, out);
-        scalarKernel(op, a.dtype(), out.dtype(), scalarFirst).run(dev, op.opName(), out.shapeRef(),
-                new Operand[]{Operand.of(out), Operand.of(a)}, args -> args.f64(s));
+        Operand x = Operand.read(a);
+        scalarKernel(op, a.dtype(), out.dtype(), scalarFirst).run(dev, op.opName(), out.shapeRef(), new Operand[]{Operand.write(out), x},
+                args -> args.f64(s));
     }
 
     static Pointwise scalarKernel(BinaryOp op, DType t, DType outType, boolean scalarFirst) {
@@ -178,8 +183,8 @@ final class ElementwiseOps {
 
     static void where(NDArray cond, NDArray a, NDArray b, NDArray out) {
         CudaDevice dev = Operand.device("where", cond, a, b, out);
-        whereKernel(out.dtype()).run(dev, "where", out.shapeRef(),
-                new Operand[]{Operand.of(out), Operand.of(cond), Operand.of(a), Operand.of(b)}, null);
+        Operand c = Operand.read(cond), x = Operand.read(a), y = Operand.read(b);
+        whereKernel(out.dtype()).run(dev, "where", out.shapeRef(), new Operand[]{Operand.write(out), c, x, y}, null);
     }
 
     static Pointwise whereKernel(DType dtype) {
@@ -191,7 +196,8 @@ final class ElementwiseOps {
     static void clamp(NDArray x, double lo, double hi, NDArray out) {
         CudaDevice dev = Operand.device("clamp", x, out);
         boolean hasLo = !Double.isNaN(lo), hasHi = !Double.isNaN(hi), floating = x.dtype().isFloatingPoint();
-        clampKernel(x.dtype()).run(dev, "clamp", out.shapeRef(), new Operand[]{Operand.of(out), Operand.of(x)}, args -> {
+        Operand in = Operand.read(x);
+        clampKernel(x.dtype()).run(dev, "clamp", out.shapeRef(), new Operand[]{Operand.write(out), in}, args -> {
             args.i32(hasLo ? 1 : 0).i32(hasHi ? 1 : 0);
             if (floating) args.f64(lo).f64(hi);
             else args.i64(hasLo ? (long) Math.ceil(lo) : 0).i64(hasHi ? (long) Math.floor(hi) : 0);
@@ -208,7 +214,4 @@ final class ElementwiseOps {
         return new Pointwise("clamp " + t, 2, ", " + t + "* out, const " + t + "* in", ", int has_lo, int has_hi, i64 lo, i64 hi",
                 "i64 v = (i64) in[o[1]]; if (has_lo && v < lo) v = lo; if (has_hi && v > hi) v = hi; out[o[0]] = from_l<" + t + ">(v);");
     }
-
-    /** The device address of x's first element. */
-    static long address(NDArray x) { return ((CudaStorage) x.storage()).address(x.offset()); }
 }

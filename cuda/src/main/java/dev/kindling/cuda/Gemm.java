@@ -49,7 +49,7 @@ final class Gemm {
         int batch = a.shapeRef()[0], m = a.shapeRef()[1], k = a.shapeRef()[2], n = b.shapeRef()[2];
         if (batch == 0 || m == 0 || n == 0 || k == 0) return;   // out is already zero-filled
         Layout la = layout(a), lb = layout(b);
-        long pa = ElementwiseOps.address(la.array()), pb = ElementwiseOps.address(lb.array()), pc = ElementwiseOps.address(out);
+        long pa = Operand.readAddress(la.array()), pb = Operand.readAddress(lb.array()), pc = Operand.writeAddress(out);
         dev.makeCurrent();
         var h = dev.cublas();
         int rc;

@@ -25,7 +25,7 @@ final class IndexOps {
 
     /** The 1-D index as a view of {@code shape} that steps only along dim. */
     private static Operand indexAlong(NDArray index, int dim, int rank) {
-        Operand idx = Operand.of(index);
+        Operand idx = Operand.read(index);
         int[] strides = new int[rank];
         strides[dim] = index.stridesRef()[0];
         return new Operand(idx.base, idx.offset, strides, idx.dtype);
@@ -34,16 +34,16 @@ final class IndexOps {
     static void indexSelect(NDArray x, int dim, NDArray index, NDArray out) {
         CudaDevice dev = Operand.device("indexSelect", x, index, out);
         int size = x.shapeRef()[dim], step = x.stridesRef()[dim];
-        gatherKernel("indexSelect", x.dtype()).run(dev, "indexSelect", out.shapeRef(),
-                new Operand[]{Operand.of(out), Operand.of(x).withStride(dim, 0), indexAlong(index, dim, out.dim())},
+        Operand xs = Operand.read(x).withStride(dim, 0), idx = indexAlong(index, dim, out.dim());
+        gatherKernel("indexSelect", x.dtype()).run(dev, "indexSelect", out.shapeRef(), new Operand[]{Operand.write(out), xs, idx},
                 a -> a.i32(size).i32(step));
     }
 
     static void gather(NDArray x, int dim, NDArray index, NDArray out) {
         CudaDevice dev = Operand.device("gather", x, index, out);
         int size = x.dim() == 0 ? 1 : x.shapeRef()[dim], step = x.dim() == 0 ? 0 : x.stridesRef()[dim];
-        Operand xs = x.dim() == 0 ? Operand.of(x) : Operand.of(x).withStride(dim, 0);
-        gatherKernel("gather", x.dtype()).run(dev, "gather", index.shapeRef(), new Operand[]{Operand.of(out), xs, Operand.of(index)},
+        Operand xs = x.dim() == 0 ? Operand.read(x) : Operand.read(x).withStride(dim, 0), idx = Operand.read(index);
+        gatherKernel("gather", x.dtype()).run(dev, "gather", index.shapeRef(), new Operand[]{Operand.write(out), xs, idx},
                 a -> a.i32(size).i32(step));
     }
 
@@ -58,8 +58,9 @@ final class IndexOps {
         String op = accumulate ? "scatterAdd" : "scatter";
         CudaDevice dev = Operand.device(op, target, index, src);
         int size = target.dim() == 0 ? 1 : target.shapeRef()[dim], step = target.dim() == 0 ? 0 : target.stridesRef()[dim];
-        Operand ts = target.dim() == 0 ? Operand.of(target) : Operand.of(target).withStride(dim, 0);
-        scatterKernel(target.dtype(), accumulate).run(dev, op, index.shapeRef(), new Operand[]{ts, Operand.of(index), Operand.of(src)},
+        // The target is read as well as written: only the indexed elements change.
+        Operand ts = target.dim() == 0 ? Operand.read(target) : Operand.read(target).withStride(dim, 0);
+        scatterKernel(target.dtype(), accumulate).run(dev, op, index.shapeRef(), new Operand[]{ts, Operand.read(index), Operand.read(src)},
                 a -> a.i32(size).i32(step));
     }
 
@@ -74,7 +75,7 @@ final class IndexOps {
         CudaDevice dev = Operand.device("indexAdd", target, index, src);
         int size = target.shapeRef()[dim], step = target.stridesRef()[dim];
         indexAddKernel(target.dtype()).run(dev, "indexAdd", src.shapeRef(),
-                new Operand[]{Operand.of(target).withStride(dim, 0), Operand.of(src), indexAlong(index, dim, src.dim())},
+                new Operand[]{Operand.read(target).withStride(dim, 0), Operand.read(src), indexAlong(index, dim, src.dim())},
                 a -> a.i32(size).i32(step));
     }
 
@@ -100,7 +101,7 @@ final class IndexOps {
         Block counts = dev.allocator().allocate(4L * blocks);
         try {
             if (n > 0) {
-                dev.launch(count, blocks, 1, 1024, 0, KernelArgs.begin().ptr(ElementwiseOps.address(mc)).i32(n).ptr(counts.address()));
+                dev.launch(count, blocks, 1, 1024, 0, KernelArgs.begin().ptr(Operand.readAddress(mc)).i32(n).ptr(counts.address()));
             }
             int[] perBlock = n > 0 ? (int[]) dev.staging().download(counts.address(), DType.INT32, blocks) : new int[0];
             int[] starts = new int[blocks];
@@ -112,8 +113,8 @@ final class IndexOps {
             NDArray out = NDArray.zeros(x.dtype(), x.device(), total);
             if (total > 0) {
                 dev.staging().upload(starts, DType.INT32, counts.address());
-                dev.launch(write, blocks, 1, 1024, 0, KernelArgs.begin().ptr(ElementwiseOps.address(xc)).ptr(ElementwiseOps.address(mc))
-                        .i32(n).ptr(counts.address()).ptr(ElementwiseOps.address(out)));
+                dev.launch(write, blocks, 1, 1024, 0, KernelArgs.begin().ptr(Operand.readAddress(xc)).ptr(Operand.readAddress(mc))
+                        .i32(n).ptr(counts.address()).ptr(Operand.writeAddress(out)));
             }
             return out;
         } finally {

@@ -22,10 +22,32 @@ final class Operand {
         this.dtype = dtype;
     }
 
-    static Operand of(NDArray x) {
+    /** An operand the kernel reads (or reads and updates): a storage still owed its zero-fill gets it now. */
+    static Operand read(NDArray x) {
         CudaStorage s = (CudaStorage) x.storage();
+        s.materialize();
         return new Operand(s.address(0), x.offset(), x.stridesRef(), x.dtype());
     }
+
+    /**
+     * An operand the kernel writes in every element and never reads. When it spans its whole storage,
+     * the storage's pending zero-fill is dropped instead of done: the kernel overwrites it all. Take
+     * the read operands first, so an in-place op reads the zeros it was owed.
+     */
+    static Operand write(NDArray x) {
+        CudaStorage s = (CudaStorage) x.storage();
+        if (x.offset() == 0 && x.numel() == s.size() && x.isContiguous()) s.overwritten();
+        else s.materialize();
+        return new Operand(s.address(0), x.offset(), x.stridesRef(), x.dtype());
+    }
+
+    /** The device address of x's first element, for a read. */
+    static long readAddress(NDArray x) { return read(x).elementAddress(); }
+
+    /** The device address of x's first element, for a write of every element. */
+    static long writeAddress(NDArray x) { return write(x).elementAddress(); }
+
+    private long elementAddress() { return base + (long) offset * dtype.itemSize(); }
 
     /** The same operand with the stride of {@code dim} replaced (0 for a dim an index walks instead). */
     Operand withStride(int dim, int stride) {

@@ -51,20 +51,21 @@ final class ReduceOps {
         int splits = outerN >= target ? 1 : (int) Math.min(MAX_SPLITS, Math.min((innerN + CHUNK_MIN - 1) / CHUNK_MIN,
                 (target + outerN - 1) / outerN));
         splits = Math.max(splits, 1);
+        long xBase = Operand.read(x).base;
         if (splits == 1) {
-            launch(dev, op, ctype(in), acc, ctype(out.dtype()), finalExpr(op, out.dtype()), outer, inner, x.offset(),
-                    Operand.of(x).base, ElementwiseOps.address(out), 1, innerN);
+            launch(dev, op, ctype(in), acc, ctype(out.dtype()), finalExpr(op, out.dtype()), outer, inner, x.offset(), xBase,
+                    Operand.writeAddress(out), 1, innerN);
             return;
         }
         // Partials [outer, splits] in the accumulator's type, then the same kernel reduces them.
-        int accBytes = op == ReduceOp.ANY || op == ReduceOp.ALL ? 4 : 8;
+        int accBytes = acc.equals("int") || acc.equals("float") ? 4 : 8;
         Block partial = dev.allocator().allocate((long) outerN * splits * accBytes);
         try {
-            launch(dev, op, ctype(in), acc, acc, "acc", outer, inner, x.offset(), Operand.of(x).base, partial.address(), splits, innerN);
+            launch(dev, op, ctype(in), acc, acc, "acc", outer, inner, x.offset(), xBase, partial.address(), splits, innerN);
             Iteration rows = Iteration.of(op.opName(), new int[]{outerN}, new int[][]{{splits}}, new int[]{0});
             Iteration cols = Iteration.of(op.opName(), new int[]{splits}, new int[][]{{1}}, new int[]{0});
             launch(dev, op, acc, acc, ctype(out.dtype()), finalExpr(op, out.dtype()), rows, cols, 0, partial.address(),
-                    ElementwiseOps.address(out), 1, innerN);
+                    Operand.writeAddress(out), 1, innerN);
         } finally {
             // Stream order keeps the block intact for the kernels already queued.
             dev.allocator().free(partial);
@@ -174,7 +175,8 @@ final class ReduceOps {
         for (int v : outer.sizes()) meta[at++] = v;
         for (int v : outer.strides(0)) meta[at++] = v;
         int block = Math.min(MAX_BLOCK, Math.max(32, (Math.min(shape[dim], MAX_BLOCK) + 31) / 32 * 32));
-        KernelArgs args = KernelArgs.begin().ints(meta).ptr(Operand.of(x).base).ptr(Operand.of(values).base).ptr(Operand.of(indices).base);
+        long xBase = Operand.read(x).base;
+        KernelArgs args = KernelArgs.begin().ints(meta).ptr(xBase).ptr(Operand.write(values).base).ptr(Operand.write(indices).base);
         dev.launch(fn, Math.min(outer.numel(), 1 << 20), 1, block, 0, args);
     }
 

@@ -51,6 +51,22 @@ class CudaElementwiseSpec : FunSpec({
         }
     }
 
+    gpuTest("fresh tensors read as zeros however they are first touched, even in recycled blocks") {
+        repeat(3) {
+            // Dirty blocks of this size go back to the cache, so the zeros below land in reused memory.
+            run { randn(DType.FLOAT32, 64, 64).to(GPU).mul(3.0).sum() }
+            System.gc()
+            NDArray.zeros(DType.FLOAT32, GPU, 64, 64).toFloatArray().all { it == 0f } shouldBe true
+            NDArray.zeros(DType.FLOAT32, GPU, 64, 64).binary_(BinaryOp.ADD, 1.0).toFloatArray().all { it == 1f } shouldBe true
+            val part = NDArray.zeros(DType.FLOAT32, GPU, 64, 64).also { it.narrow(0, 0, 1).fill_(5.0) }
+            part.sum().item() shouldBe 5.0 * 64
+            val s = NDArray.zeros(DType.FLOAT32, GPU, 4, 64).scatter(1, NDArray.of(longArrayOf(0, 1, 2, 3), 4, 1).to(GPU),
+                NDArray.full(1.0, DType.FLOAT32, GPU, 4, 1), false)
+            s.sum().item() shouldBe 4.0
+            NDArray.zeros(DType.FLOAT32, GPU, 64, 0).matmul(NDArray.zeros(DType.FLOAT32, GPU, 0, 64)).sum().item() shouldBe 0.0
+        }
+    }
+
     gpuTest("copies of strided views and casts between every pair of dtypes") {
         val base = randn(DType.FLOAT64, 4, 5, 6).mul(10.0)
         for (from in ALL_TYPES) for (to in ALL_TYPES) {
