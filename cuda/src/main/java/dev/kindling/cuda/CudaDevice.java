@@ -60,7 +60,7 @@ final class CudaDevice {
         makeCurrent();
         Driver.check(cudart.cuStreamCreate(stream, cudart.CU_STREAM_NON_BLOCKING), "cuStreamCreate on " + device);
         allocator = new CachingAllocator(device.toString(), new DriverMemory(this), System::gc, DEFAULT_GC_THRESHOLD);
-        kernels = new KernelCache(this::makeCurrent, capabilityMajor * 10 + capabilityMinor);
+        kernels = new KernelCache(this::makeCurrent, capabilityMajor * 10 + capabilityMinor, Driver::errorName);
         staging = new Staging(this);
     }
 

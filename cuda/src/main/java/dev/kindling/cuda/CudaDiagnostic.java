@@ -36,6 +36,9 @@ public final class CudaDiagnostic implements Diagnostic {
         }
         s.append("  available: ").append(st.deviceCount()).append(st.deviceCount() == 1 ? " GPU" : " GPUs").append('\n');
         s.append("  driver supports CUDA ").append(Driver.versionString(st.driverVersion())).append('\n');
+        if (st.driverVersion() < 13000) {
+            s.append("  warning: these bindings are CUDA 13's; its runtime, cuBLAS and NVRTC need a CUDA 13 driver (580 or newer)\n");
+        }
         int[] rt = new int[1];
         s.append("  runtime (cudart) ").append(cudart.cudaRuntimeGetVersion(rt) == 0 ? Driver.versionString(rt[0]) : "unknown").append('\n');
         s.append("  cuBLAS ").append(attempt(() -> {

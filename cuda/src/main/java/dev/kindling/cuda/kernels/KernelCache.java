@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.bytedeco.cuda.cudart.CUfunc_st;
 import org.bytedeco.cuda.cudart.CUmod_st;
 import org.bytedeco.cuda.global.cudart;
@@ -31,12 +32,19 @@ import org.bytedeco.javacpp.BytePointer;
 public final class KernelCache {
     private final Runnable makeCurrent;
     private final int arch;
+    private final IntFunction<String> errorName;
     private final Map<String, CUfunc_st> functions = new ConcurrentHashMap<>();
     private final AtomicLong compiled = new AtomicLong(), fromDisk = new AtomicLong(), compileNanos = new AtomicLong();
 
-    public KernelCache(Runnable makeCurrent, int arch) {
+    /**
+     * @param makeCurrent makes the device's context current on the calling thread
+     * @param arch        the device's compute capability as an integer (90 for 9.0)
+     * @param errorName   the driver's name for an error code, for messages
+     */
+    public KernelCache(Runnable makeCurrent, int arch, IntFunction<String> errorName) {
         this.makeCurrent = makeCurrent;
         this.arch = arch;
+        this.errorName = errorName;
     }
 
     /**
@@ -63,33 +71,36 @@ public final class KernelCache {
         Path file = cacheFile(source);
         byte[] cached = read(file);
         if (cached != null) {
-            CUfunc_st fn = tryLoad(name, cached);
-            if (fn != null) {
+            try {
+                CUfunc_st fn = load(name, cached, "from the disk cache");
                 fromDisk.incrementAndGet();
                 return fn;
+            } catch (CudaException staleOrDamaged) {
+                // compile it again below
             }
         }
         long t0 = System.nanoTime();
         Nvrtc.Compiled c = Nvrtc.compile(source, name + ".cu", arch);
         compileNanos.addAndGet(System.nanoTime() - t0);
         compiled.incrementAndGet();
-        CUfunc_st fn = tryLoad(name, c.image());
-        if (fn == null) {
-            throw new CudaException("the driver could not load kernel " + name + " compiled by NVRTC " + Nvrtc.version() + " for sm_" + arch
-                    + (c.cubin() ? "" : " (as PTX: the driver may be older than NVRTC)"));
-        }
+        CUfunc_st fn = load(name, c.image(), "compiled by NVRTC " + Nvrtc.version()
+                + (c.cubin() ? "" : " as PTX (the driver may be older than NVRTC)"));
         if (file != null) write(file, c.image());
         return fn;
     }
 
-    /** The kernel from a cubin or PTX image, or null when the driver rejects the image. */
-    private CUfunc_st tryLoad(String name, byte[] image) {
+    /** The kernel {@code name} from a cubin or PTX image loaded into the device's context. */
+    private CUfunc_st load(String name, byte[] image, String origin) {
         makeCurrent.run();
         CUmod_st module = new CUmod_st();
-        if (cudart.cuModuleLoadData(module, new BytePointer(image)) != 0) return null;
+        int rc = cudart.cuModuleLoadData(module, new BytePointer(image));
+        if (rc != 0) {
+            throw new CudaException("cuModuleLoadData could not load kernel " + name + " for sm_" + arch + " " + origin + ": "
+                    + errorName.apply(rc));
+        }
         CUfunc_st fn = new CUfunc_st();
-        int rc = cudart.cuModuleGetFunction(fn, module, name);
-        if (rc != 0) throw new CudaException("cuModuleGetFunction(" + name + ") failed with CUDA error " + rc);
+        rc = cudart.cuModuleGetFunction(fn, module, name);
+        if (rc != 0) throw new CudaException("cuModuleGetFunction(" + name + ") failed: " + errorName.apply(rc));
         return fn;
     }
 
