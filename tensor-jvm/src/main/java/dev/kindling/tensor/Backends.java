@@ -21,7 +21,7 @@ public final class Backends {
         if (device.isCpu()) return CpuBackend.INSTANCE;
         return find(device).orElseThrow(() -> new IllegalStateException(
                 "no backend for device " + device + ": add kindling-cuda to the class path and check "
-                        + "that a GPU and its driver are present"));
+                        + "that a GPU and its driver are present (Kindling.doctor() says what is missing)"));
     }
 
     static Optional<Backend> find(Device device) {

@@ -1026,6 +1026,7 @@ public final class NDArray {
     /** In place: adds src's slices into the rows named by a 1-D index along dim (torch.index_add_). */
     public NDArray indexAdd_(int dim, NDArray index, NDArray src) {
         checkWritable("indexAdd_");
+        checkDevice("indexAdd", src);
         int d = Shapes.dim("indexAdd", dim, shape.length);
         NDArray idx = checkIndex("indexAdd", index).reshape(-1);
         int[] want = shape.clone();

@@ -1,0 +1,120 @@
+package dev.kindling.cuda;
+
+import dev.kindling.tensor.Backend;
+import dev.kindling.tensor.BinaryOp;
+import dev.kindling.tensor.DType;
+import dev.kindling.tensor.Device;
+import dev.kindling.tensor.NDArray;
+import dev.kindling.tensor.ReduceOp;
+import dev.kindling.tensor.Storage;
+import dev.kindling.tensor.UnaryOp;
+
+/**
+ * The {@link Backend} of {@code Device.cuda(i)}, found by {@link java.util.ServiceLoader} through
+ * {@code META-INF/services/dev.kindling.tensor.Backend}. NDArray has checked shapes, dtypes and
+ * broadcasting before any call arrives; each method finds its device from its operands (an operand
+ * on another device is an error naming the op) and queues its work on that device's stream. Nothing
+ * here copies through the host except {@link #fromArray}, {@link #toArray} and maskedSelect's
+ * per-block counts; {@link Cuda#transferStats()} counts every such copy.
+ */
+public final class CudaBackend implements Backend {
+    @Override
+    public boolean supports(Device device) {
+        return device.type() == Device.Type.CUDA && Driver.status().available();
+    }
+
+    @Override
+    public Storage allocate(Device device, DType dtype, int size) {
+        CudaDevice dev = CudaDevice.get(device.index());
+        CudaStorage s = new CudaStorage(dev, dtype, size);
+        s.oweZeros();
+        return s;
+    }
+
+    @Override
+    public Storage fromArray(Device device, Object javaArray) {
+        DType dtype = dtypeOf(javaArray);
+        CudaDevice dev = CudaDevice.get(device.index());
+        CudaStorage s = new CudaStorage(dev, dtype, java.lang.reflect.Array.getLength(javaArray));
+        dev.staging().upload(javaArray, dtype, s.address(0));
+        return s;
+    }
+
+    private static DType dtypeOf(Object a) {
+        if (a instanceof float[]) return DType.FLOAT32;
+        if (a instanceof double[]) return DType.FLOAT64;
+        if (a instanceof long[]) return DType.INT64;
+        if (a instanceof int[]) return DType.INT32;
+        if (a instanceof boolean[]) return DType.BOOL;
+        throw new IllegalArgumentException("to(cuda): unsupported array type " + a.getClass().getSimpleName()
+                + " (use float[], double[], int[], long[] or boolean[])");
+    }
+
+    @Override
+    public Object toArray(NDArray x) {
+        CudaDevice dev = Operand.device("toArray", x);
+        NDArray c = x.isContiguous() ? x : x.copy();
+        return dev.staging().download(Operand.readAddress(c), x.dtype(), (int) x.numel());
+    }
+
+    @Override
+    public void copy(NDArray src, NDArray dst) { ElementwiseOps.copy(src, dst); }
+
+    @Override
+    public void fill(NDArray dst, double value) { ElementwiseOps.fill(dst, value); }
+
+    @Override
+    public void unary(UnaryOp op, NDArray x, NDArray out) { ElementwiseOps.unary(op, x, out); }
+
+    @Override
+    public void binary(BinaryOp op, NDArray a, NDArray b, NDArray out) { ElementwiseOps.binary(op, a, b, out); }
+
+    @Override
+    public void binaryScalar(BinaryOp op, NDArray a, double s, boolean scalarFirst, NDArray out) {
+        ElementwiseOps.binaryScalar(op, a, s, scalarFirst, out);
+    }
+
+    @Override
+    public void where(NDArray cond, NDArray a, NDArray b, NDArray out) { ElementwiseOps.where(cond, a, b, out); }
+
+    @Override
+    public void clamp(NDArray x, double lo, double hi, NDArray out) { ElementwiseOps.clamp(x, lo, hi, out); }
+
+    @Override
+    public void reduce(ReduceOp op, NDArray x, boolean[] reduced, NDArray out) { ReduceOps.reduce(op, x, reduced, out); }
+
+    @Override
+    public void argReduce(boolean max, NDArray x, int dim, NDArray values, NDArray indices) {
+        ReduceOps.argReduce(max, x, dim, values, indices);
+    }
+
+    @Override
+    public void matmul(NDArray a, NDArray b, NDArray out) { Gemm.matmul(a, b, out); }
+
+    @Override
+    public void indexSelect(NDArray x, int dim, NDArray index, NDArray out) { IndexOps.indexSelect(x, dim, index, out); }
+
+    @Override
+    public void gather(NDArray x, int dim, NDArray index, NDArray out) { IndexOps.gather(x, dim, index, out); }
+
+    @Override
+    public void scatter(NDArray target, int dim, NDArray index, NDArray src, boolean accumulate) {
+        IndexOps.scatter(target, dim, index, src, accumulate);
+    }
+
+    @Override
+    public void indexAdd(NDArray target, int dim, NDArray index, NDArray src) { IndexOps.indexAdd(target, dim, index, src); }
+
+    @Override
+    public NDArray maskedSelect(NDArray x, NDArray mask) { return IndexOps.maskedSelect(x, mask); }
+
+    @Override
+    public void im2col(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out) {
+        ConvOps.im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, out);
+    }
+
+    @Override
+    public void col2im(NDArray cols, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out) {
+        ConvOps.col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, out);
+    }
+}
