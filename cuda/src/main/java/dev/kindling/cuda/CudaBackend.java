@@ -2,10 +2,12 @@ package dev.kindling.cuda;
 
 import dev.kindling.tensor.Backend;
 import dev.kindling.tensor.BinaryOp;
+import dev.kindling.tensor.ConvParams;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.Device;
 import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.ReduceOp;
+import dev.kindling.tensor.Resampling;
 import dev.kindling.tensor.Storage;
 import dev.kindling.tensor.UnaryOp;
 
@@ -116,5 +118,34 @@ public final class CudaBackend implements Backend {
     @Override
     public void col2im(NDArray cols, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out) {
         ConvOps.col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, out);
+    }
+
+    // ------------------------------------------------------------------ convolution and pooling
+    // cuDNN takes these in the CUDA part 2 issue; until then a CUDA tensor gets a clear error, never a
+    // silent trip through the host.
+
+    @Override
+    public void conv2d(NDArray x, NDArray w, NDArray bias, ConvParams p, NDArray out) { throw notYet("conv2d"); }
+
+    @Override
+    public void conv2dBackwardInput(NDArray gy, NDArray w, ConvParams p, NDArray out) { throw notYet("conv2d backward (input)"); }
+
+    @Override
+    public void conv2dBackwardWeight(NDArray x, NDArray gy, ConvParams p, NDArray out) { throw notYet("conv2d backward (weight)"); }
+
+    @Override
+    public void maxPool2d(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray values, NDArray indices) {
+        throw notYet("maxPool2d");
+    }
+
+    @Override
+    public void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out) { throw notYet("maxPool2d backward"); }
+
+    @Override
+    public void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out) { throw notYet("interpolate/upsample"); }
+
+    private static UnsupportedOperationException notYet(String op) {
+        return new UnsupportedOperationException(op + " on CUDA tensors comes with the cuDNN backend (CUDA part 2 issue); "
+                + "move the tensors to Device.CPU for this op meanwhile");
     }
 }
