@@ -70,6 +70,25 @@ class ConvKernelsSpec : FunSpec({
         }
     }
 
+    test("the per-image strategy (a small batch) agrees with the slab strategy (one image at a time) in all three kernels") {
+        val p = ConvParams(2, 1, 1, 0, 1, 2, 2)
+        val x = randn(DType.FLOAT64, 5, 4, 9, 10); val w = randn(DType.FLOAT64, 6, 2, 3, 3); val b = randn(DType.FLOAT64, 6)
+        val y = x.conv2d(w, b, p)
+        val g = randn(DType.FLOAT64, *y.shape())
+        val gx = g.conv2dBackwardInput(w, p, 9, 10)
+        val gw = x.conv2dBackwardWeight(g, p, 3, 3)
+        val gwSum = DoubleArray(gw.numel().toInt())
+        for (n in 0 until 5) {
+            val xn = x.narrow(0, n, 1); val gn = g.narrow(0, n, 1)
+            xn.conv2d(w, b, p).toDoubleArray().toList() shouldBe y.narrow(0, n, 1).toDoubleArray().toList()
+            val gxn = gn.conv2dBackwardInput(w, p, 9, 10).toDoubleArray(); val expected = gx.narrow(0, n, 1).toDoubleArray()
+            for (i in gxn.indices) gxn[i] shouldBe (expected[i] plusOrMinus 1e-12)
+            xn.conv2dBackwardWeight(gn, p, 3, 3).toDoubleArray().forEachIndexed { i, v -> gwSum[i] += v }
+        }
+        val got = gw.toDoubleArray()
+        for (i in got.indices) got[i] shouldBe (gwSum[i] plusOrMinus 1e-10)
+    }
+
     test("conv2d reads strided views (a permuted input) as their logical values") {
         val x = randn(DType.FLOAT64, 2, 5, 6, 3).permute(0, 3, 1, 2)   // [2, 3, 5, 6], not contiguous
         val w = randn(DType.FLOAT64, 4, 3, 2, 2)

@@ -6,12 +6,17 @@ import dev.kindling.tensor.NDArray;
 /**
  * Convolution as GEMM over im2col columns (Chellapilla et al. 2006; Caffe's and PyTorch's CPU path),
  * for float32 and float64. Rows of a column matrix are (channel, ky, kx) and its columns are output
- * positions. Instead of one small GEMM per image, the columns of a whole slab of images sit side by
- * side ({@code [C kh kw, images * oh ow]}), so each group of each slab is one large GEMM that OpenBLAS
- * threads well even when the channel counts are tiny (LeNet's 6x25 weight), and the weight gradient's
- * sum over the batch happens inside that GEMM. The copies around it (im2col, col2im, moving output
- * rows) are split over images and channels, which never write to the same place.
- * docs/convolution.md explains the choices and their costs.
+ * positions. Two ways to split the work, chosen by the size of one image's product:
+ * <ul>
+ * <li><b>Per image, threaded over the batch</b> when that product is small enough for OpenBLAS to run
+ * it on the calling thread alone (LeNet's layers): each core takes a share of the images, and each
+ * image's columns stay in its core's L2 cache from im2col through the GEMM (and col2im). No OpenBLAS
+ * worker threads are involved, so nothing waits on them.</li>
+ * <li><b>Slabs of images, one GEMM each</b> when one image's product is large: the columns of a slab
+ * of images sit side by side ({@code [C kh kw, images * oh ow]}), OpenBLAS threads the GEMM, and the
+ * copies around it are split over images and channels.</li>
+ * </ul>
+ * docs/convolution.md explains the choices and their measured costs.
  */
 final class Convolution {
     /**
@@ -19,6 +24,13 @@ final class Convolution {
      * bounded, and a slab still spans enough images for the GEMM to be large. One image always fits.
      */
     static final int SLAB_ELEMENTS = 1 << 21;
+
+    /**
+     * OpenBLAS runs a GEMM on the calling thread alone when m n k is at most this (interface/gemm.c:
+     * SMP_THRESHOLD_MIN 65536 times GEMM_MULTITHREAD_THRESHOLD 4); per-image products up to it are
+     * threaded over images here instead.
+     */
+    static final long SINGLE_THREAD_GEMM = 65536L * 4;
 
     private Convolution() {}
 
@@ -30,6 +42,8 @@ final class Convolution {
         final int cg, og, ck, l;
         /** Images per slab. */
         final int slab;
+        /** Whether to thread over images with one single-threaded GEMM per image and group (see the class comment). */
+        final boolean perImage;
 
         Geometry(int[] xs, int[] ws, int oh, int ow, ConvParams p) {
             n = xs[0];
@@ -54,22 +68,43 @@ final class Convolution {
             l = oh * ow;
             // The column matrix (ck rows) and the product or gathered gradient (og rows) both span the slab.
             slab = (int) Math.max(1, Math.min(n, SLAB_ELEMENTS / Math.max(1L, (long) Math.max(ck, og) * l)));
+            perImage = n > 1 && (long) og * ck * l <= SINGLE_THREAD_GEMM;
         }
     }
 
     // ------------------------------------------------------------------ the three convolution kernels
 
-    /** y = x ⋆ w + b: per slab and group, columns, one GEMM, then rows moved into y with the bias added. */
+    /**
+     * y = x ⋆ w + b. Per image: columns, one GEMM straight into y, the bias added in place. Per slab:
+     * columns, one GEMM, then rows moved into y with the bias added on the way.
+     */
     static void conv2d(NDArray x, NDArray w, NDArray bias, ConvParams p, NDArray y) {
         int[] ys = y.shapeRef();
         Geometry g = new Geometry(x.shapeRef(), w.shapeRef(), ys[2], ys[3], p);
         Object xd = CpuBackend.data(x), yd = CpuBackend.data(y), bd = bias == null ? null : CpuBackend.data(bias);
+        if (g.perImage) {
+            Parallel.forRange(g.n, (long) g.groups * g.og * g.ck * g.l, (from, to) -> {
+                Object cols = Scratch.get(x.dtype()).array(0, (long) g.ck * g.l);
+                for (int img = (int) from; img < to; img++) {
+                    for (int grp = 0; grp < g.groups; grp++) {
+                        im2col(xd, x.offset() + (img * g.c + grp * g.cg) * g.h * g.w, 0, g, 1, cols, Layout.slab(1, g.l), false);
+                        int at = y.offset() + (img * g.o + grp * g.og) * g.l;
+                        Blas.matmul(matrix(w, w.offset() + grp * g.og * g.ck, g.og, g.ck, g.ck, 1), matrix(cols, 0, g.ck, g.l, g.l, 1),
+                                matrix(y, at, g.og, g.l, g.l, 1));
+                        if (bd != null) {
+                            for (int ch = 0; ch < g.og; ch++) Rows.copyPlus(yd, at + ch * g.l, yd, at + ch * g.l, g.l, bd, bias.offset() + grp * g.og + ch);
+                        }
+                    }
+                }
+            });
+            return;
+        }
         Scratch s = Scratch.get(x.dtype());
         Object cols = s.array(0, (long) g.ck * g.slab * g.l), prod = s.array(1, (long) g.og * g.slab * g.l);
         for (int n0 = 0; n0 < g.n; n0 += g.slab) {
             int images = Math.min(g.slab, g.n - n0), ld = images * g.l;
             for (int grp = 0; grp < g.groups; grp++) {
-                im2col(xd, x.offset() + (n0 * g.c + grp * g.cg) * g.h * g.w, g.c * g.h * g.w, g, images, cols, Layout.slab(images, g.l));
+                im2col(xd, x.offset() + (n0 * g.c + grp * g.cg) * g.h * g.w, g.c * g.h * g.w, g, images, cols, Layout.slab(images, g.l), true);
                 Blas.matmul(matrix(w, w.offset() + grp * g.og * g.ck, g.og, g.ck, g.ck, 1), matrix(cols, 0, g.ck, ld, ld, 1),
                         matrix(prod, 0, g.og, ld, ld, 1));
                 int yBase = y.offset() + (n0 * g.o + grp * g.og) * g.l, bBase = bias == null ? 0 : bias.offset() + grp * g.og;
@@ -84,11 +119,25 @@ final class Convolution {
         }
     }
 
-    /** gx = the adjoint of x -> x ⋆ w applied to gy: per slab and group, one GEMM w^T gy, then col2im. */
+    /** gx = the adjoint of x -> x ⋆ w applied to gy: per image or slab and group, one GEMM w^T gy, then col2im. */
     static void conv2dBackwardInput(NDArray gy, NDArray w, ConvParams p, NDArray gx) {
         int[] gs = gy.shapeRef();
         Geometry g = new Geometry(gx.shapeRef(), w.shapeRef(), gs[2], gs[3], p);
         Object gxd = CpuBackend.data(gx);
+        if (g.perImage) {
+            Parallel.forRange(g.n, (long) g.groups * g.og * g.ck * g.l, (from, to) -> {
+                Object cols = Scratch.get(gy.dtype()).array(0, (long) g.ck * g.l);
+                for (int img = (int) from; img < to; img++) {
+                    for (int grp = 0; grp < g.groups; grp++) {
+                        NDArray wT = matrix(w, w.offset() + grp * g.og * g.ck, g.ck, g.og, 1, g.ck);
+                        NDArray rows = matrix(gy, gy.offset() + (img * g.o + grp * g.og) * g.l, g.og, g.l, g.l, 1);
+                        Blas.matmul(wT, rows, matrix(cols, 0, g.ck, g.l, g.l, 1));
+                        col2im(cols, Layout.slab(1, g.l), g, 1, gxd, gx.offset() + (img * g.c + grp * g.cg) * g.h * g.w, 0, false);
+                    }
+                }
+            });
+            return;
+        }
         Scratch s = Scratch.get(gy.dtype());
         Object cols = s.array(0, (long) g.ck * g.slab * g.l);
         for (int n0 = 0; n0 < g.n; n0 += g.slab) {
@@ -96,7 +145,8 @@ final class Convolution {
             for (int grp = 0; grp < g.groups; grp++) {
                 NDArray wT = matrix(w, w.offset() + grp * g.og * g.ck, g.ck, g.og, 1, g.ck);
                 Blas.matmul(wT, gradientRows(gy, g, n0, images, grp, s), matrix(cols, 0, g.ck, ld, ld, 1));
-                col2im(cols, Layout.slab(images, g.l), g, images, gxd, gx.offset() + (n0 * g.c + grp * g.cg) * g.h * g.w, g.c * g.h * g.w);
+                col2im(cols, Layout.slab(images, g.l), g, images, gxd, gx.offset() + (n0 * g.c + grp * g.cg) * g.h * g.w, g.c * g.h * g.w,
+                        true);
             }
         }
     }
@@ -111,12 +161,34 @@ final class Convolution {
         int[] gs = gy.shapeRef(), ws = gw.shapeRef();
         Geometry g = new Geometry(x.shapeRef(), ws, gs[2], gs[3], p);
         Object xd = CpuBackend.data(x), gwd = CpuBackend.data(gw);
+        if (g.perImage) {
+            // Each share of the images sums into its own gradient, added into gw at the end under a lock.
+            int size = g.groups * g.og * g.ck;
+            Parallel.forRange(g.n, (long) g.groups * g.og * g.ck * g.l, (from, to) -> {
+                Scratch s = Scratch.get(x.dtype());
+                Object cols = s.array(0, (long) g.ck * g.l), product = s.array(1, (long) g.ck * g.og), sum = s.array(2, size);
+                Rows.zero(sum, 0, size);
+                for (int img = (int) from; img < to; img++) {
+                    for (int grp = 0; grp < g.groups; grp++) {
+                        im2col(xd, x.offset() + (img * g.c + grp * g.cg) * g.h * g.w, 0, g, 1, cols, Layout.slab(1, g.l), false);
+                        NDArray rowsT = new NDArray(gy.storage(), new int[]{1, g.l, g.og}, new int[]{0, 1, g.l},
+                                gy.offset() + (img * g.o + grp * g.og) * g.l);
+                        Blas.matmul(matrix(cols, 0, g.ck, g.l, g.l, 1), rowsT, matrix(product, 0, g.ck, g.og, g.og, 1));
+                        Rows.addTransposed(product, g.ck, g.og, sum, grp * g.og * g.ck, true);
+                    }
+                }
+                synchronized (gw) {
+                    Rows.add(sum, 0, gwd, gw.offset(), size);
+                }
+            });
+            return;
+        }
         Scratch s = Scratch.get(x.dtype());
         Object cols = s.array(0, (long) g.ck * g.slab * g.l), product = s.array(1, (long) g.og * g.ck);
         for (int n0 = 0; n0 < g.n; n0 += g.slab) {
             int images = Math.min(g.slab, g.n - n0), ld = images * g.l;
             for (int grp = 0; grp < g.groups; grp++) {
-                im2col(xd, x.offset() + (n0 * g.c + grp * g.cg) * g.h * g.w, g.c * g.h * g.w, g, images, cols, Layout.slab(images, g.l));
+                im2col(xd, x.offset() + (n0 * g.c + grp * g.cg) * g.h * g.w, g.c * g.h * g.w, g, images, cols, Layout.slab(images, g.l), true);
                 NDArray rows = gradientRows(gy, g, n0, images, grp, s);
                 NDArray rowsT = new NDArray(rows.storage(), new int[]{1, ld, g.og}, new int[]{0, 1, rows.stridesRef()[1]}, rows.offset());
                 Blas.matmul(matrix(cols, 0, g.ck, ld, ld, 1), rowsT, matrix(product, 0, g.ck, g.og, g.og, 1));
@@ -168,12 +240,12 @@ final class Convolution {
      * dst: row (ch, ky, kx), position oy * ow + ox. Padding is written as zeros, so dst needs no clearing.
      * The geometry is copied into locals: the JIT cannot keep fields in registers across the array copies.
      */
-    private static void im2col(Object x, int xBase, int xImageStride, Geometry g, int images, Object dst, Layout at) {
+    private static void im2col(Object x, int xBase, int xImageStride, Geometry g, int images, Object dst, Layout at, boolean parallel) {
         int[] lo = new int[g.kw], hi = new int[g.kw];
         validRange(g.w, g.ow, g.kw, g.sw, g.pw, g.dw, lo, hi);
         int cg = g.cg, kh = g.kh, kw = g.kw, h = g.h, w = g.w, oh = g.oh, ow = g.ow, sh = g.sh, sw = g.sw, ph = g.ph, pw = g.pw;
         int dh = g.dh, dw = g.dw, base = at.base, ld = at.ld, imageStride = at.imageStride;
-        Parallel.forRange((long) images * cg, (long) kh * kw * g.l, (from, to) -> {
+        planes(parallel, (long) images * cg, (long) kh * kw * g.l, (from, to) -> {
             for (long plane = from; plane < to; plane++) {
                 int img = (int) (plane / cg), ch = (int) (plane % cg);
                 int src = xBase + img * xImageStride + ch * h * w;
@@ -198,12 +270,12 @@ final class Convolution {
     }
 
     /** The adjoint of {@link #im2col}: adds every column entry back onto the input pixel it was read from. */
-    private static void col2im(Object cols, Layout at, Geometry g, int images, Object x, int xBase, int xImageStride) {
+    private static void col2im(Object cols, Layout at, Geometry g, int images, Object x, int xBase, int xImageStride, boolean parallel) {
         int[] lo = new int[g.kw], hi = new int[g.kw];
         validRange(g.w, g.ow, g.kw, g.sw, g.pw, g.dw, lo, hi);
         int cg = g.cg, kh = g.kh, kw = g.kw, h = g.h, w = g.w, oh = g.oh, ow = g.ow, sh = g.sh, sw = g.sw, ph = g.ph, pw = g.pw;
         int dh = g.dh, dw = g.dw, base = at.base, ld = at.ld, imageStride = at.imageStride;
-        Parallel.forRange((long) images * cg, (long) kh * kw * g.l, (from, to) -> {
+        planes(parallel, (long) images * cg, (long) kh * kw * g.l, (from, to) -> {
             for (long plane = from; plane < to; plane++) {
                 int img = (int) (plane / cg), ch = (int) (plane % cg);
                 int dst = xBase + img * xImageStride + ch * h * w;
@@ -220,6 +292,12 @@ final class Convolution {
                 }
             }
         });
+    }
+
+    /** Runs body over [0, n), split over cores or, inside a task that is already one core's share, on this thread. */
+    private static void planes(boolean parallel, long n, long cost, Parallel.Range body) {
+        if (parallel) Parallel.forRange(n, cost, body);
+        else if (n > 0) body.run(0, n);
     }
 
     /**
@@ -243,7 +321,7 @@ final class Convolution {
         int[] s = xc.shapeRef();
         Geometry g = perImage(s, kh, kw, sh, sw, ph, pw, dh, dw);
         im2col(CpuBackend.data(xc), xc.offset(), s[1] * s[2] * s[3], g, g.n, CpuBackend.data(out),
-                new Layout(out.offset(), g.l, g.ck * g.l));
+                new Layout(out.offset(), g.l, g.ck * g.l), true);
     }
 
     static void col2im(NDArray cols, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out) {
@@ -251,7 +329,7 @@ final class Convolution {
         int[] s = out.shapeRef();
         Geometry g = perImage(s, kh, kw, sh, sw, ph, pw, dh, dw);
         col2im(CpuBackend.data(cc), new Layout(cc.offset(), g.l, g.ck * g.l), g, g.n, CpuBackend.data(out), out.offset(),
-                s[1] * s[2] * s[3]);
+                s[1] * s[2] * s[3], true);
     }
 
     /** im2col's geometry as a one-group convolution with a [1, C, kh, kw] kernel. */

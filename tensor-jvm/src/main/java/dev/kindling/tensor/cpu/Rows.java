@@ -46,6 +46,9 @@ final class Rows {
         }
     }
 
+    /** dst[dp + i] += src[sp + i]. */
+    static void add(Object src, int sp, Object dst, int dp, int n) { scatterAdd(src, sp, dst, dp, 1, n); }
+
     /** dst[dp + j * rows + i] (+)= src[i * cols + j]: a [rows, cols] matrix written (or added) transposed. */
     static void addTransposed(Object src, int rows, int cols, Object dst, int dp, boolean accumulate) {
         if (src instanceof float[]) {
