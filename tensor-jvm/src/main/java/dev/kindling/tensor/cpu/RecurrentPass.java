@@ -10,13 +10,13 @@ import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 
 /**
  * The time loop of {@link RecurrentKernels}, shared by float32 and float64: per step one GEMM on the
- * rows still running ({@link RecurrentGemm}), then the typed subclass's fused row kernels, split over
- * cores by row. The subclasses hold the raw arrays and the per-row math.
+ * rows still running ({@link RecurrentGemm}, multi-threaded by OpenBLAS), then the typed subclass's
+ * fused row kernels on the calling thread. Splitting a step's rows over {@link Parallel}'s pool was
+ * measured slower: a step's row work is ~85 us, waking the pool's worker for it costs tens of
+ * microseconds, and OpenBLAS's worker is still spinning on the other core after the step's GEMM.
+ * The subclasses hold the raw arrays and the per-row math.
  */
 abstract class RecurrentPass {
-    /** Rough cost of one gate element in the row kernels, for {@link Parallel}'s split decision. */
-    private static final long COST_PER_GATE = 8;
-
     final Cell cell;
     final Steps steps;
     final boolean reverse;
@@ -75,7 +75,7 @@ abstract class RecurrentPass {
             for (int k = 0; k < count; k++) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
                 gemm.product(h, 0, act, pre);
-                Parallel.forRange(act, COST_PER_GATE * width, (from, to) -> forwardRows((int) from, (int) to, t, r0));
+                forwardRows(0, act, t, r0);
             }
         }
         res.hN().copy_(h);
@@ -98,7 +98,7 @@ abstract class RecurrentPass {
         try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), true, batch)) {
             for (int k = count - 1; k >= 0; k--) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
-                Parallel.forRange(act, COST_PER_GATE * width, (from, to) -> backwardRows((int) from, (int) to, t, r0));
+                backwardRows(0, act, t, r0);
                 if (carried == null) {
                     gemm.product(g.dGh(), r0, act, dh);
                 } else {
