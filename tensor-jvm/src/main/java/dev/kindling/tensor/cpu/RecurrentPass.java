@@ -54,17 +54,17 @@ abstract class RecurrentPass {
     /** Binds the running state h, c [B, H] (c LSTM only) and the pre-activation buffer pre [B, G*H]. */
     abstract void bindForward(NDArray h, NDArray c, NDArray pre);
 
-    /** Rows from..to-1 of step t, whose rows start at r0: pre holds h_{t-1} W_hh^T for them. */
-    abstract void forwardRows(int from, int to, int t, int r0);
+    /** The act rows of a step, which start at row r0: pre holds h_{t-1} W_hh^T for them. */
+    abstract void forwardRows(int act, int r0);
 
     /** Binds the running gradients dh, dc [B, H] (dc LSTM only). */
     abstract void bindBackward(Gradients g, NDArray dh, NDArray dc);
 
     /**
-     * Rows from..to-1 of step t: writes their dGx, dGh and hPrev rows and updates dc; for GRU also sets
+     * The act rows of step t: writes their dGx, dGh and hPrev rows and updates dc; for GRU also sets
      * dh to the part of dh_{t-1} that bypasses W_hh (z dh), which the step's GEMM then adds to.
      */
-    abstract void backwardRows(int from, int to, int t, int r0);
+    abstract void backwardRows(int act, int t, int r0);
 
     void forward() {
         NDArray h = in.h0().copy(), c = cell == Cell.LSTM ? in.c0().copy() : null;
@@ -75,7 +75,7 @@ abstract class RecurrentPass {
             for (int k = 0; k < count; k++) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
                 gemm.product(h, 0, act, pre);
-                forwardRows(0, act, t, r0);
+                forwardRows(act, r0);
             }
         }
         res.hN().copy_(h);
@@ -98,7 +98,7 @@ abstract class RecurrentPass {
         try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), true, batch)) {
             for (int k = count - 1; k >= 0; k--) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
-                backwardRows(0, act, t, r0);
+                backwardRows(act, t, r0);
                 if (carried == null) {
                     gemm.product(g.dGh(), r0, act, dh);
                 } else {

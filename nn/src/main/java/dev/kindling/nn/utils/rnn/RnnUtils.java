@@ -107,7 +107,7 @@ public final class RnnUtils {
         int n = data.size(0);
         long[] start = new long[steps];
         for (int t = 1; t < steps; t++) start[t] = start[t - 1] + bs[t - 1];
-        if (steps > 0 && start[steps - 1] + bs[steps - 1] != n) {
+        if (start[steps - 1] + bs[steps - 1] != n) {
             throw new IllegalArgumentException("padPackedSequence: batchSizes " + Arrays.toString(bs) + " add up to "
                     + (start[steps - 1] + bs[steps - 1]) + " rows, but data has " + n);
         }
