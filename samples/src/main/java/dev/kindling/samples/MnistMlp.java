@@ -13,6 +13,7 @@ import dev.kindling.nn.Sequential;
 import dev.kindling.nn.functional.F;
 import dev.kindling.optim.Adam;
 import dev.kindling.optim.lr.ExponentialLR;
+import dev.kindling.util.ProgressBar;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -67,6 +68,9 @@ public final class MnistMlp {
             double lossSum = 0, epochLr = optimizer.paramGroups().get(0).lr();
             int batches = 0;
             model.train();
+            // Redrawn in place on a terminal; one summary line otherwise (logs, CI, the smoke test).
+            ProgressBar bar = new ProgressBar(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), loader.size(), out,
+                    out == System.out && System.console() != null, System::nanoTime);
             for (Tensor[] batch : loader) {
                 optimizer.zeroGrad();
                 Tensor loss = F.crossEntropy(model.forward(batch[0]), batch[1]);
@@ -74,7 +78,9 @@ public final class MnistMlp {
                 optimizer.step();
                 lossSum += loss.item();
                 batches++;
+                bar.step(batch[0].shape()[0], Map.of("loss", lossSum / batches));
             }
+            bar.finish(Map.of());
             schedule.step();
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             model.eval();
