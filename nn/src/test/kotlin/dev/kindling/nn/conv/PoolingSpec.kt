@@ -54,6 +54,17 @@ class PoolingSpec : FunSpec({
         F.maxPool2d(x, 2).toFloatArray()[0].isNaN() shouldBe true
     }
 
+    test("2x2 stride-2 max pooling keeps the first of equal values (-0 and 0 included) and points at NaN") {
+        val x = Tensor.of(floatArrayOf(1f, 1f, -0f, 0f, 1f, 1f, 0f, -0f, 2f, 3f, 4f, Float.NaN, 4f, 4f, 1f, 2f), 1, 1, 4, 4)
+        val r = F.maxPool2dWithIndices(x, intArrayOf(2, 2), intArrayOf(2, 2), intArrayOf(0, 0), intArrayOf(1, 1), false)
+        r.indices().toLongArray().toList() shouldBe listOf(0L, 2L, 12L, 11L)
+        val v = r.values().toFloatArray()
+        v[0] shouldBe 1f
+        (1f / v[1]) shouldBe Float.NEGATIVE_INFINITY   // the first of -0 and 0 is -0
+        v[2] shouldBe 4f
+        v[3].isNaN() shouldBe true
+    }
+
     test("MaxPool1d pools along L and reports positions in L") {
         val x = randnF64(2, 3, 11)
         val r = MaxPool1d(3, 2, 1, 1, true, true).forwardWithIndices(x)

@@ -24,6 +24,11 @@ final class Pooling {
         Object xd = CpuBackend.data(x), vd = CpuBackend.data(values);
         long[] id = (long[]) CpuBackend.data(indices);
         int xo = x.offset();
+        if (xd instanceof float[] xf && kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1
+                && 2 * oh <= h && 2 * ow <= w) {
+            maxPool2x2F(xf, xo, (long) s[0] * s[1], h, w, oh, ow, (float[]) vd, id);
+            return;
+        }
         Parallel.forRange((long) s[0] * s[1], (long) oh * ow * kh * kw, (from, to) -> {
             for (long plane = from; plane < to; plane++) {
                 int src = xo + (int) plane * h * w, dst = (int) plane * oh * ow;
@@ -47,29 +52,67 @@ final class Pooling {
         });
     }
 
+    /**
+     * CNNs' usual 2x2 window with stride 2 and every tap inside the input, without the general path's
+     * per-window bookkeeping (tap ranges, the empty-window case), which cost more than the four
+     * comparisons themselves. Same order, ties and NaN rule as {@link #maxWindowF}.
+     */
+    private static void maxPool2x2F(float[] a, int xo, long planes, int h, int w, int oh, int ow, float[] values, long[] indices) {
+        Parallel.forRange(planes, (long) oh * ow * 4, (from, to) -> {
+            for (long plane = from; plane < to; plane++) {
+                int src = xo + (int) plane * h * w, dst = (int) plane * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        int i = 2 * oy * w + 2 * ox;
+                        long state = start(i);
+                        state = stepF(state, a[src + i], i);
+                        state = stepF(state, a[src + i + 1], i + 1);
+                        state = stepF(state, a[src + i + w], i + w);
+                        state = stepF(state, a[src + i + w + 1], i + w + 1);
+                        values[dst + oy * ow + ox] = Float.intBitsToFloat((int) (state >>> 32));
+                        indices[dst + oy * ow + ox] = (int) state;
+                    }
+                }
+            }
+        });
+    }
+
+    /** A running window max and its position packed in one long (float bits high, index low): -inf at {@code first}. */
+    private static long start(int first) {
+        return ((long) Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) << 32) | (first & 0xffffffffL);
+    }
+
+    /**
+     * One tap of a window max: v at position i replaces the best when {@code v > best || isnan(v)}, as
+     * PyTorch's. Branch-free: on real activations the comparison is a coin toss, and a mispredicted
+     * branch per element made the loop 2-4x slower. v > best exactly when best - v is negative and not
+     * NaN (NaN comes from a NaN operand or inf - inf; + 0f turns -0 into +0, so equal values keep the
+     * first). The NaN tests are branches that are always predicted right.
+     */
+    private static long stepF(long state, float v, int i) {
+        int bestBits = (int) (state >>> 32), bestAt = (int) state;
+        float diff = Float.intBitsToFloat(bestBits) - v + 0f;
+        int greater = (Float.floatToRawIntBits(diff) >>> 31) & (diff == diff ? 1 : 0);
+        int take = -(greater | (v != v ? 1 : 0));
+        // Value and position move together, so a window of -0 and 0 reports the first one, -0, as PyTorch.
+        bestBits = (Float.floatToRawIntBits(v) & take) | (bestBits & ~take);
+        bestAt = (i & take) | (bestAt & ~take);
+        return ((long) bestBits << 32) | (bestAt & 0xffffffffL);
+    }
+
     /** The max of one window and where it is; NaN wins, as in PyTorch ({@code v > best || isnan(v)}). */
     private static void maxWindowF(float[] a, int src, int w, int y0, int x0, int dh, int dw, int kyLo, int kyHi, int kxLo,
                                    int kxHi, int first, float[] values, long[] indices, int at) {
-        float best = Float.NEGATIVE_INFINITY;
-        int bestAt = first;
+        long state = start(first);
         for (int ky = kyLo; ky < kyHi; ky++) {
             int row = (y0 + ky * dh) * w + x0;
             for (int kx = kxLo; kx < kxHi; kx++) {
                 int i = row + kx * dw;
-                float v = a[src + i];
-                // Branch-free "v > best || v is NaN": on real activations the comparison is a coin toss, and a
-                // mispredicted branch per element made this loop 2-4x slower. v > best exactly when best - v is
-                // negative and not NaN (NaN comes from a NaN operand or inf - inf; + 0f turns -0 into +0, so
-                // equal values keep the first). The NaN tests are branches that are always predicted right.
-                float diff = best - v + 0f;
-                int greater = (Float.floatToRawIntBits(diff) >>> 31) & (diff == diff ? 1 : 0);
-                int take = -(greater | (v != v ? 1 : 0));
-                bestAt = (i & take) | (bestAt & ~take);
-                best = v != v ? v : Math.max(best, v);
+                state = stepF(state, a[src + i], i);
             }
         }
-        values[at] = best;
-        indices[at] = bestAt;
+        values[at] = Float.intBitsToFloat((int) (state >>> 32));
+        indices[at] = (int) state;
     }
 
     private static void maxWindowD(double[] a, int src, int w, int y0, int x0, int dh, int dw, int kyLo, int kyHi, int kxLo,
