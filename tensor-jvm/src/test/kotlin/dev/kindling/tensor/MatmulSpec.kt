@@ -94,6 +94,29 @@ class MatmulSpec : FunSpec({
         }
     }
 
+    // Large enough for ThreadedGemm to cut C into slabs, one per thread: by rows when C is tall, by
+    // columns when it is wide, with sizes that are no multiple of the slab alignment, operands stored
+    // transposed, and batches of small products spread over the threads instead.
+    for ((name, shapes) in listOf(
+        "tall, split by rows" to (intArrayOf(700, 150) to intArrayOf(150, 90)),
+        "wide, split by columns" to (intArrayOf(40, 300) to intArrayOf(300, 777)),
+        "a batch of large products" to (intArrayOf(3, 300, 120) to intArrayOf(120, 250)),
+        "a batch of small products" to (intArrayOf(64, 20, 30) to intArrayOf(64, 30, 25)),
+    )) {
+        test("products large enough to be split over threads match the reference: $name") {
+            val rnd = Random(6)
+            val a = rnd.sample(shapes.first, DType.FLOAT32, depth = 0, lo = -1.0, hi = 1.0)
+            val b = rnd.sample(shapes.second, DType.FLOAT32, depth = 0, lo = -1.0, hi = 1.0)
+            val expected = a.ref.matmul(b.ref)
+            val tol = tolerance(DType.FLOAT32, shapes.first.last())
+            a.x.matmul(b.x).shouldMatch(expected, tol, tol, "contiguous")
+            val at = a.ref.transpose(-2, -1).nd(DType.FLOAT32).transpose(-1, -2)
+            val bt = b.ref.transpose(-2, -1).nd(DType.FLOAT32).transpose(-1, -2)
+            at.matmul(bt).shouldMatch(expected, tol, tol, "both transposed")
+            a.x.matmul(bt).shouldMatch(expected, tol, tol, "b transposed")
+        }
+    }
+
     test("batched matmul with a broadcast batch dim and an expanded operand uses one matrix for every batch") {
         val rnd = Random(4)
         val a = rnd.sample(intArrayOf(3, 1, 20, 30), DType.FLOAT32, depth = 0, lo = -1.0, hi = 1.0)

@@ -4,7 +4,6 @@ import dev.kindling.tensor.DType;
 import dev.kindling.tensor.NDArray;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
  * The per-step product of a recurrence, out = x A^T for a step's rows x [n, K] and a weight matrix
@@ -85,8 +84,7 @@ final class RecurrentGemm implements AutoCloseable {
             float[] src = (float[]) CpuBackend.data(x), dst = (float[]) CpuBackend.data(out);
             if (ld == depth) bf.asBuffer().put(src, start, n * depth);
             else for (int r = 0; r < n; r++) bf.asBuffer().position(r * depth).put(src, start + r * ld, depth);
-            openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-                    openblas_nolapack.CblasTrans, rows, n, depth, 1f, af, depth, bf, depth, 0f, cf, n);
+            ThreadedGemm.sgemm(false, true, rows, n, depth, 1f, af, 0, depth, bf, 0, depth, 0f, cf, 0, n);
             cf.asBuffer().get(tf, 0, rows * n);
             // Column by column: contiguous writes, reads striding by n (row by row is 6x slower at M = 1024).
             for (int b = 0; b < n; b++) for (int i = 0; i < rows; i++) dst[o + b * rows + i] = tf[i * n + b];
@@ -94,8 +92,7 @@ final class RecurrentGemm implements AutoCloseable {
             double[] src = (double[]) CpuBackend.data(x), dst = (double[]) CpuBackend.data(out);
             if (ld == depth) bd.asBuffer().put(src, start, n * depth);
             else for (int r = 0; r < n; r++) bd.asBuffer().position(r * depth).put(src, start + r * ld, depth);
-            openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-                    openblas_nolapack.CblasTrans, rows, n, depth, 1.0, ad, depth, bd, depth, 0.0, cd, n);
+            ThreadedGemm.dgemm(false, true, rows, n, depth, 1.0, ad, 0, depth, bd, 0, depth, 0.0, cd, 0, n);
             cd.asBuffer().get(td, 0, rows * n);
             for (int b = 0; b < n; b++) for (int i = 0; i < rows; i++) dst[o + b * rows + i] = td[i * n + b];
         }

@@ -10,10 +10,10 @@ import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 
 /**
  * The time loop of {@link RecurrentKernels}, shared by float32 and float64: per step one GEMM on the
- * rows still running ({@link RecurrentGemm}, multi-threaded by OpenBLAS), then the typed subclass's
+ * rows still running ({@link RecurrentGemm}, split over the threads by {@link ThreadedGemm}), then the typed subclass's
  * fused row kernels on the calling thread. Splitting a step's rows over {@link Parallel}'s pool was
- * measured slower: a step's row work is ~85 us, waking the pool's worker for it costs tens of
- * microseconds, and OpenBLAS's worker is still spinning on the other core after the step's GEMM.
+ * measured slower: a step's row work is ~85 us, and waking the pool's worker for it costs tens of
+ * microseconds.
  * The subclasses hold the raw arrays and the per-row math.
  */
 abstract class RecurrentPass {

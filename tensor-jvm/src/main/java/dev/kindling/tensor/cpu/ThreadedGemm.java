@@ -1,0 +1,91 @@
+package dev.kindling.tensor.cpu;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
+
+/**
+ * Row-major GEMM, C = op(A) op(B), on single-threaded OpenBLAS with the product split over
+ * {@link Parallel}'s threads: C's rows (or columns, when it is wider than tall) are cut into one slab
+ * per thread, and each slab is one OpenBLAS call on offsets into the same operands.
+ *
+ * <p>Why not OpenBLAS's own threads: they busy-wait for each other with a static split of the work, so
+ * when anything else wants the cores (another process, or Kindling's pool on the next elementwise op)
+ * a GEMM waits for a descheduled thread. On a loaded 2-core machine an LSTM step took 450-770 ms with
+ * OpenBLAS threads and 45-60 ms with one. Slabs are claimed ({@link Parallel#forRange}): a thread that
+ * has not started leaves its slab to the caller instead of making it wait. The price is that each slab
+ * packs the shared operand again, a few percent on a large square product.
+ */
+final class ThreadedGemm {
+    /** A slab below this many multiply-adds (~50 us on one core) does not repay waking a thread. */
+    private static final long MIN_SLAB_MACS = 1L << 22;
+    /** Products at least this large are split in two or more slabs. */
+    static final long MIN_SPLIT_MACS = 2 * MIN_SLAB_MACS;
+    /** Slab edges fall on multiples of the micro-kernel's tile, so no slab ends in a ragged tile. */
+    private static final int ALIGN = 16;
+
+    private ThreadedGemm() {}
+
+    /** One slab's product: C[rows, cols] at cOff from A at aOff and B at bOff. */
+    private interface Slab {
+        void run(long aOff, long bOff, long cOff, int rows, int cols);
+    }
+
+    /** C (ldc) = alpha op(A) op(B) + beta C; op transposes where ta/tb; offsets are in elements. */
+    static void sgemm(boolean ta, boolean tb, int m, int n, int k, float alpha, FloatPointer a, long aOff, int lda,
+                      FloatPointer b, long bOff, int ldb, float beta, FloatPointer c, long cOff, int ldc) {
+        split(ta, tb, m, n, k, lda, ldb, ldc, (ao, bo, co, rows, cols) -> openblas_nolapack.cblas_sgemm(
+                openblas_nolapack.CblasRowMajor, flag(ta), flag(tb), rows, cols, k,
+                alpha, at(a, aOff + ao), lda, at(b, bOff + bo), ldb, beta, at(c, cOff + co), ldc));
+    }
+
+    /** The float64 twin of {@link #sgemm}. */
+    static void dgemm(boolean ta, boolean tb, int m, int n, int k, double alpha, DoublePointer a, long aOff, int lda,
+                      DoublePointer b, long bOff, int ldb, double beta, DoublePointer c, long cOff, int ldc) {
+        split(ta, tb, m, n, k, lda, ldb, ldc, (ao, bo, co, rows, cols) -> openblas_nolapack.cblas_dgemm(
+                openblas_nolapack.CblasRowMajor, flag(ta), flag(tb), rows, cols, k,
+                alpha, at(a, aOff + ao), lda, at(b, bOff + bo), ldb, beta, at(c, cOff + co), ldc));
+    }
+
+    private static void split(boolean ta, boolean tb, int m, int n, int k, int lda, int ldb, int ldc, Slab slab) {
+        boolean byRows = m >= n;
+        int extent = byRows ? m : n;
+        long slabs = Math.min(Math.min(Parallel.threads(), (long) m * n * k / MIN_SLAB_MACS), extent / ALIGN);
+        if (slabs <= 1) {
+            slab.run(0, 0, 0, m, n);
+            return;
+        }
+        int count = (int) slabs, tiles = (extent + ALIGN - 1) / ALIGN;
+        Parallel.forRange(count, Long.MAX_VALUE / count, (from, to) -> {
+            for (long s = from; s < to; s++) {
+                int lo = (int) (tiles * s / count) * ALIGN, hi = Math.min(extent, (int) (tiles * (s + 1) / count) * ALIGN);
+                if (byRows) slab.run(ta ? lo : (long) lo * lda, 0, (long) lo * ldc, hi - lo, n);
+                else slab.run(0, tb ? (long) lo * ldb : lo, lo, m, hi - lo);
+            }
+        });
+    }
+
+    private static int flag(boolean transposed) {
+        return transposed ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+    }
+
+    private static FloatPointer at(FloatPointer p, long index) {
+        return new FloatPointer(p).position(p.position() + index);
+    }
+
+    private static DoublePointer at(DoublePointer p, long index) {
+        return new DoublePointer(p).position(p.position() + index);
+    }
+
+    static {
+        // Fail at first use with the cause, not with a bare UnsatisfiedLinkError deep in a kernel.
+        try {
+            org.bytedeco.javacpp.Loader.load(openblas_nolapack.class);
+        } catch (LinkageError e) {
+            throw new IllegalStateException("OpenBLAS natives could not be loaded on "
+                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch")
+                    + ": check that org.bytedeco:openblas with this platform's classifier is on the class path", e);
+        }
+        openblas_nolapack.blas_set_num_threads(1);
+    }
+}
