@@ -48,8 +48,10 @@ public final class CudaBackend implements Backend {
         if (a instanceof long[]) return DType.INT64;
         if (a instanceof int[]) return DType.INT32;
         if (a instanceof boolean[]) return DType.BOOL;
+        if (a instanceof short[]) return DType.FLOAT16;
+        if (a instanceof char[]) return DType.BFLOAT16;
         throw new IllegalArgumentException("to(cuda): unsupported array type " + a.getClass().getSimpleName()
-                + " (use float[], double[], int[], long[] or boolean[])");
+                + " (use float[], double[], int[], long[], boolean[], short[] (float16 bits) or char[] (bfloat16 bits))");
     }
 
     @Override
