@@ -8,7 +8,8 @@
 # doctor  what loaded from where, versions, GPUs (Kindling.doctor())
 # compile every kernel source through NVRTC for this GPU (KernelCatalog), before anything runs
 # tests   the kotest specs of kindling-cuda (every op against the CPU, gradchecks, training, memory)
-# bench   cuBLAS matmul 1024^2 and an MLP 784-512-512-10 step, beside PyTorch on the same card
+# bench   cuBLAS matmul 1024^2, an MLP 784-512-512-10 step, LeNet-5 (float32 and float16 autocast) and
+#         LSTM 64->256 x35 steps, beside PyTorch on the same card
 # soak    10,000 MLP steps: the allocator's reserved memory and the resident set must stay flat
 # Output goes to $OUT when set (the device tool's folder), else /tmp/kindling-gpu; the exit status
 # is non-zero when a step fails.
@@ -78,6 +79,8 @@ run_bench() {
   step "benchmarks: Kindling"
   "$JAVA" "${JOPTS[@]}" -cp "$CP" dev.kindling.cuda.GpuBench matmul "$OUT/torch.txt" 2>&1 | tee "$OUT/bench.txt" || status=1
   "$JAVA" "${JOPTS[@]}" -cp "$CP" dev.kindling.cuda.GpuBench mlp "$OUT/torch.txt" 2>&1 | tee -a "$OUT/bench.txt" || status=1
+  "$JAVA" "${JOPTS[@]}" -cp "$CP" dev.kindling.cuda.GpuBench lenet "$OUT/torch.txt" 2>&1 | tee -a "$OUT/bench.txt" || status=1
+  "$JAVA" "${JOPTS[@]}" -cp "$CP" dev.kindling.cuda.GpuBench lstm "$OUT/torch.txt" 2>&1 | tee -a "$OUT/bench.txt" || status=1
 }
 
 run_soak() {

@@ -1,5 +1,6 @@
 package dev.kindling.autograd;
 
+import dev.kindling.amp.Autocast;
 import dev.kindling.tensor.BinaryOp;
 import dev.kindling.tensor.ConvParams;
 import dev.kindling.tensor.NDArray;
@@ -25,6 +26,9 @@ public final class ConvOps {
 
     /** C(x, w) + b: x [N, C, H, W], w [O, C / groups, kh, kw], b [O] or null; result [N, O, oh, ow]. */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor b, ConvParams p) {
+        x = Autocast.cast("conv2d", x);
+        w = Autocast.cast("conv2d", w);
+        b = Autocast.cast("conv2d", b);
         Tensor out = Tensor.wrap(x.data().conv2d(w.data(), b == null ? null : b.data(), p));
         if (!Graph.records(x, w, b)) return out;
         int[] xs = x.shape(), ws = w.shape();
@@ -43,6 +47,9 @@ public final class ConvOps {
      * {@code p} maps to (h, w).
      */
     public static Tensor convTranspose2d(Tensor x, Tensor w, Tensor b, ConvParams p, int outH, int outW) {
+        x = Autocast.cast("convTranspose2d", x);
+        w = Autocast.cast("convTranspose2d", w);
+        b = Autocast.cast("convTranspose2d", b);
         NDArray y = x.data().conv2dBackwardInput(w.data(), p, outH, outW);
         if (b != null) {
             int c = y.shapeRef()[1];

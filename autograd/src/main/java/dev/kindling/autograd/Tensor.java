@@ -1,5 +1,6 @@
 package dev.kindling.autograd;
 
+import dev.kindling.amp.Autocast;
 import dev.kindling.Random;
 import dev.kindling.tensor.BinaryOp;
 import dev.kindling.tensor.DType;
@@ -343,7 +344,7 @@ public final class Tensor {
 
     public Tensor pow(Tensor exponent) { return PointwiseOps.pow(this, exponent); }
 
-    public Tensor pow(double exponent) { return PointwiseOps.scalar(this, BinaryOp.POW, exponent); }
+    public Tensor pow(double exponent) { return PointwiseOps.scalar(Autocast.cast("pow", this), BinaryOp.POW, exponent); }
 
     /** Python-style remainder: the result has the sign of the divisor. */
     public Tensor remainder(Tensor o) { return PointwiseOps.remainder(this, o); }
@@ -358,9 +359,9 @@ public final class Tensor {
 
     public Tensor sign() { return PointwiseOps.unary(this, UnaryOp.SIGN); }
 
-    public Tensor exp() { return PointwiseOps.unary(this, UnaryOp.EXP); }
+    public Tensor exp() { return PointwiseOps.unary(Autocast.cast("exp", this), UnaryOp.EXP); }
 
-    public Tensor log() { return PointwiseOps.unary(this, UnaryOp.LOG); }
+    public Tensor log() { return PointwiseOps.unary(Autocast.cast("log", this), UnaryOp.LOG); }
 
     public Tensor log1p() { return PointwiseOps.unary(this, UnaryOp.LOG1P); }
 
@@ -475,11 +476,11 @@ public final class Tensor {
 
     public record ValuesIndices(Tensor values, Tensor indices) {}
 
-    public Tensor sum() { return ReductionOps.sum(this, null, false); }
+    public Tensor sum() { return ReductionOps.sum(Autocast.cast("sum", this), null, false); }
 
-    public Tensor sum(int dim, boolean keepdim) { return ReductionOps.sum(this, new int[]{dim}, keepdim); }
+    public Tensor sum(int dim, boolean keepdim) { return ReductionOps.sum(Autocast.cast("sum", this), new int[]{dim}, keepdim); }
 
-    public Tensor sum(int[] dims, boolean keepdim) { return ReductionOps.sum(this, dims, keepdim); }
+    public Tensor sum(int[] dims, boolean keepdim) { return ReductionOps.sum(Autocast.cast("sum", this), dims, keepdim); }
 
     /** Sums broadcast dims away to reach {@code shape} (torch.sum_to_size): the adjoint of expand. */
     public Tensor sumToSize(int... shape) { return ReductionOps.sumToSize(this, shape); }
@@ -537,25 +538,38 @@ public final class Tensor {
 
     public Tensor all() { return wrap(data.reduce(ReduceOp.ALL, null, false)); }
 
-    public Tensor softmax(int dim) { return ReductionOps.softmax(this, dim); }
+    public Tensor softmax(int dim) { return ReductionOps.softmax(Autocast.cast("softmax", this), dim); }
 
-    public Tensor logSoftmax(int dim) { return ReductionOps.logSoftmax(this, dim); }
+    public Tensor logSoftmax(int dim) { return ReductionOps.logSoftmax(Autocast.cast("logSoftmax", this), dim); }
 
     // ------------------------------------------------------------------ matrix products (MatmulOps)
 
     /** torch.matmul: dot, matrix-vector, matrix and batched products with broadcast batch dims. */
-    public Tensor matmul(Tensor o) { return MatmulOps.matmul(this, o, "MatmulBackward", data.matmul(o.data)); }
+    public Tensor matmul(Tensor o) {
+        if (Autocast.isActive()) return Autocast.cast("matmul", this).matmulNow(Autocast.cast("matmul", o));
+        return matmulNow(o);
+    }
+
+    private Tensor matmulNow(Tensor o) { return MatmulOps.matmul(this, o, "MatmulBackward", data.matmul(o.data)); }
 
     /**
      * torch.nn.functional.linear: {@code input W^T + bias} for input [..., in], weight [out, in] and
      * bias [out] (or null), as one graph node whose weight gradient lands in the weight's own layout.
      * {@code F.linear} checks the shapes and calls this.
      */
-    public static Tensor linear(Tensor input, Tensor weight, Tensor bias) { return MatmulOps.linear(input, weight, bias); }
+    public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
+        return MatmulOps.linear(Autocast.cast("linear", input), Autocast.cast("linear", weight), Autocast.cast("linear", bias));
+    }
 
-    public Tensor mm(Tensor o) { return MatmulOps.matmul(this, o, "MmBackward", data.mm(o.data)); }
+    public Tensor mm(Tensor o) {
+        Tensor a = Autocast.cast("mm", this), b = Autocast.cast("mm", o);
+        return MatmulOps.matmul(a, b, "MmBackward", a.data.mm(b.data));
+    }
 
-    public Tensor bmm(Tensor o) { return MatmulOps.matmul(this, o, "BmmBackward", data.bmm(o.data)); }
+    public Tensor bmm(Tensor o) {
+        Tensor a = Autocast.cast("bmm", this), b = Autocast.cast("bmm", o);
+        return MatmulOps.matmul(a, b, "BmmBackward", a.data.bmm(b.data));
+    }
 
     // ------------------------------------------------------------------ shape ops (ViewOps, JoinOps)
 

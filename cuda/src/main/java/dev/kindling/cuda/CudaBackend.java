@@ -48,8 +48,10 @@ public final class CudaBackend implements Backend {
         if (a instanceof long[]) return DType.INT64;
         if (a instanceof int[]) return DType.INT32;
         if (a instanceof boolean[]) return DType.BOOL;
+        if (a instanceof short[]) return DType.FLOAT16;
+        if (a instanceof char[]) return DType.BFLOAT16;
         throw new IllegalArgumentException("to(cuda): unsupported array type " + a.getClass().getSimpleName()
-                + " (use float[], double[], int[], long[] or boolean[])");
+                + " (use float[], double[], int[], long[], boolean[], short[] (float16 bits) or char[] (bfloat16 bits))");
     }
 
     @Override
@@ -66,86 +68,161 @@ public final class CudaBackend implements Backend {
     public void fill(NDArray dst, double value) { ElementwiseOps.fill(dst, value); }
 
     @Override
-    public void unary(UnaryOp op, NDArray x, NDArray out) { ElementwiseOps.unary(op, x, out); }
+    public void unary(UnaryOp op, NDArray x, NDArray out) {
+        if (ThroughFloat.needed(x, out)) {
+            NDArray r = ThroughFloat.target(out);
+            ElementwiseOps.unary(op, ThroughFloat.widen(x), r);
+            ThroughFloat.narrow(r, out);
+            return;
+        }
+        ElementwiseOps.unary(op, x, out);
+    }
 
     @Override
-    public void binary(BinaryOp op, NDArray a, NDArray b, NDArray out) { ElementwiseOps.binary(op, a, b, out); }
+    public void binary(BinaryOp op, NDArray a, NDArray b, NDArray out) {
+        if (ThroughFloat.needed(a, b, out)) {
+            NDArray r = ThroughFloat.target(out);
+            ElementwiseOps.binary(op, ThroughFloat.widen(a), ThroughFloat.widen(b), r);
+            ThroughFloat.narrow(r, out);
+            return;
+        }
+        ElementwiseOps.binary(op, a, b, out);
+    }
 
     @Override
     public void binaryScalar(BinaryOp op, NDArray a, double s, boolean scalarFirst, NDArray out) {
+        if (ThroughFloat.needed(a, out)) {
+            NDArray r = ThroughFloat.target(out);
+            ElementwiseOps.binaryScalar(op, ThroughFloat.widen(a), s, scalarFirst, r);
+            ThroughFloat.narrow(r, out);
+            return;
+        }
         ElementwiseOps.binaryScalar(op, a, s, scalarFirst, out);
     }
 
     @Override
-    public void where(NDArray cond, NDArray a, NDArray b, NDArray out) { ElementwiseOps.where(cond, a, b, out); }
+    public void where(NDArray cond, NDArray a, NDArray b, NDArray out) {
+        if (ThroughFloat.needed(out)) {
+            NDArray r = ThroughFloat.target(out);
+            ElementwiseOps.where(cond, ThroughFloat.widen(a), ThroughFloat.widen(b), r);
+            ThroughFloat.narrow(r, out);
+            return;
+        }
+        ElementwiseOps.where(cond, a, b, out);
+    }
 
     @Override
-    public void clamp(NDArray x, double lo, double hi, NDArray out) { ElementwiseOps.clamp(x, lo, hi, out); }
+    public void clamp(NDArray x, double lo, double hi, NDArray out) {
+        if (ThroughFloat.needed(out)) {
+            NDArray r = ThroughFloat.target(out);
+            ElementwiseOps.clamp(ThroughFloat.widen(x), lo, hi, r);
+            ThroughFloat.narrow(r, out);
+            return;
+        }
+        ElementwiseOps.clamp(x, lo, hi, out);
+    }
 
     @Override
-    public void reduce(ReduceOp op, NDArray x, boolean[] reduced, NDArray out) { ReduceOps.reduce(op, x, reduced, out); }
+    public void reduce(ReduceOp op, NDArray x, boolean[] reduced, NDArray out) {
+        if (ThroughFloat.needed(x, out)) {
+            NDArray r = ThroughFloat.target(out);
+            ReduceOps.reduce(op, ThroughFloat.widen(x), reduced, r);
+            ThroughFloat.narrow(r, out);
+            return;
+        }
+        ReduceOps.reduce(op, x, reduced, out);
+    }
 
     @Override
     public void argReduce(boolean max, NDArray x, int dim, NDArray values, NDArray indices) {
-        ReduceOps.argReduce(max, x, dim, values, indices);
+        NDArray r = ThroughFloat.target(values);
+        ReduceOps.argReduce(max, ThroughFloat.widen(x), dim, r, indices);
+        ThroughFloat.narrow(r, values);
     }
 
     @Override
     public void matmul(NDArray a, NDArray b, NDArray out) { Gemm.matmul(a, b, out); }
 
     @Override
-    public void indexSelect(NDArray x, int dim, NDArray index, NDArray out) { IndexOps.indexSelect(x, dim, index, out); }
+    public void indexSelect(NDArray x, int dim, NDArray index, NDArray out) {
+        NDArray r = ThroughFloat.target(out);
+        IndexOps.indexSelect(ThroughFloat.widen(x), dim, index, r);
+        ThroughFloat.narrow(r, out);
+    }
 
     @Override
-    public void gather(NDArray x, int dim, NDArray index, NDArray out) { IndexOps.gather(x, dim, index, out); }
+    public void gather(NDArray x, int dim, NDArray index, NDArray out) {
+        NDArray r = ThroughFloat.target(out);
+        IndexOps.gather(ThroughFloat.widen(x), dim, index, r);
+        ThroughFloat.narrow(r, out);
+    }
 
     @Override
     public void scatter(NDArray target, int dim, NDArray index, NDArray src, boolean accumulate) {
+        if (ThroughFloat.needed(target, src)) {
+            NDArray t = ThroughFloat.widen(target);
+            IndexOps.scatter(t, dim, index, ThroughFloat.widen(src), accumulate);
+            ThroughFloat.narrow(t, target);
+            return;
+        }
         IndexOps.scatter(target, dim, index, src, accumulate);
     }
 
     @Override
-    public void indexAdd(NDArray target, int dim, NDArray index, NDArray src) { IndexOps.indexAdd(target, dim, index, src); }
+    public void indexAdd(NDArray target, int dim, NDArray index, NDArray src) {
+        if (ThroughFloat.needed(target, src)) {
+            NDArray t = ThroughFloat.widen(target);
+            IndexOps.indexAdd(t, dim, index, ThroughFloat.widen(src));
+            ThroughFloat.narrow(t, target);
+            return;
+        }
+        IndexOps.indexAdd(target, dim, index, src);
+    }
 
     @Override
-    public NDArray maskedSelect(NDArray x, NDArray mask) { return IndexOps.maskedSelect(x, mask); }
+    public NDArray maskedSelect(NDArray x, NDArray mask) {
+        if (ThroughFloat.needed(x)) return IndexOps.maskedSelect(x.to(DType.FLOAT32), mask).to(x.dtype());
+        return IndexOps.maskedSelect(x, mask);
+    }
 
     @Override
     public void im2col(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out) {
-        ConvOps.im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, out);
+        NDArray r = ThroughFloat.target(out);
+        ConvOps.im2col(ThroughFloat.widen(x), kh, kw, sh, sw, ph, pw, dh, dw, r);
+        ThroughFloat.narrow(r, out);
     }
 
     @Override
     public void col2im(NDArray cols, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out) {
-        ConvOps.col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, out);
+        NDArray r = ThroughFloat.target(out);
+        ConvOps.col2im(ThroughFloat.widen(cols), kh, kw, sh, sw, ph, pw, dh, dw, r);
+        ThroughFloat.narrow(r, out);
     }
 
     // ------------------------------------------------------------------ convolution and pooling
-    // cuDNN takes these in the CUDA part 2 issue; until then a CUDA tensor gets a clear error, never a
-    // silent trip through the host.
+    // Convolutions go to cuDNN (CudnnConvolution); pooling to the NVRTC kernels of pooling.cu.
 
     @Override
-    public void conv2d(NDArray x, NDArray w, NDArray bias, ConvParams p, NDArray out) { throw notYet("conv2d"); }
+    public void conv2d(NDArray x, NDArray w, NDArray bias, ConvParams p, NDArray out) { CudnnConvolution.forward(x, w, bias, p, out); }
 
     @Override
-    public void conv2dBackwardInput(NDArray gy, NDArray w, ConvParams p, NDArray out) { throw notYet("conv2d backward (input)"); }
+    public void conv2dBackwardInput(NDArray gy, NDArray w, ConvParams p, NDArray out) { CudnnConvolution.backwardData(gy, w, p, out); }
 
     @Override
-    public void conv2dBackwardWeight(NDArray x, NDArray gy, ConvParams p, NDArray out) { throw notYet("conv2d backward (weight)"); }
+    public void conv2dBackwardWeight(NDArray x, NDArray gy, ConvParams p, NDArray out) { CudnnConvolution.backwardFilter(x, gy, p, out); }
 
     @Override
     public void maxPool2d(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray values, NDArray indices) {
-        throw notYet("maxPool2d");
+        PoolOps.maxPool2d(x, kh, kw, sh, sw, ph, pw, dh, dw, values, indices);
     }
 
     @Override
-    public void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out) { throw notYet("maxPool2d backward"); }
+    public void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out) { PoolOps.maxPool2dBackward(gy, indices, out); }
 
     @Override
     public void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out) { throw notYet("interpolate/upsample"); }
 
     private static UnsupportedOperationException notYet(String op) {
-        return new UnsupportedOperationException(op + " on CUDA tensors comes with the cuDNN backend (CUDA part 2 issue); "
-                + "move the tensors to Device.CPU for this op meanwhile");
+        return new UnsupportedOperationException(op + " on CUDA tensors has no kernel yet; move the tensors to Device.CPU for this op");
     }
 }

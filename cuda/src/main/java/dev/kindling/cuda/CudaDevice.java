@@ -38,6 +38,7 @@ final class CudaDevice {
     private final KernelCache kernels;
     private final Staging staging;
     private cublasContext cublasHandle;
+    private org.bytedeco.cuda.cudnn.cudnnContext cudnnHandle;
 
     private CudaDevice(int index) {
         this.index = index;
@@ -140,6 +141,15 @@ final class CudaDevice {
             cublasHandle = h;
         }
         return cublasHandle;
+    }
+
+    /** The cuDNN handle of this device, bound to its stream; created on first use (it loads libcudnn). */
+    synchronized org.bytedeco.cuda.cudnn.cudnnContext cudnn() {
+        if (cudnnHandle == null) {
+            makeCurrent();
+            cudnnHandle = Cudnn.create(this);
+        }
+        return cudnnHandle;
     }
 
     CUstream_st stream() { return stream; }

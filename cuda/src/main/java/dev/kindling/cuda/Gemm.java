@@ -3,6 +3,7 @@ package dev.kindling.cuda;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.NDArray;
 import org.bytedeco.cuda.global.cublas;
+import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -23,7 +24,7 @@ final class Gemm {
     private Gemm() {}
 
     /** A device address as the typed pointer JavaCPP's cuBLAS signatures take. */
-    private static final class At extends Pointer {
+    static final class At extends Pointer {
         At(long address) { this.address = address; }
     }
 
@@ -65,8 +66,17 @@ final class Gemm {
                     ? cublas.cublasDgemm_v2(h, lb.op(), la.op(), n, m, k, D_ONE, A, lb.ld(), B, la.ld(), D_ZERO, C, n)
                     : cublas.cublasDgemmStridedBatched(h, lb.op(), la.op(), n, m, k, D_ONE, A, lb.ld(), lb.batchStride(), B, la.ld(),
                     la.batchStride(), D_ZERO, C, n, (long) m * n, batch);
+        } else if (a.dtype().isHalf()) {
+            // 16-bit operands and result, float32 accumulation and scalars (CUBLAS_COMPUTE_32F), as PyTorch's half GEMMs.
+            int t = a.dtype() == DType.FLOAT16 ? cudart.CUDA_R_16F : cudart.CUDA_R_16BF;
+            Pointer A = new At(pb), B = new At(pa), C = new At(pc);
+            rc = batch == 1
+                    ? cublas.cublasGemmEx(h, lb.op(), la.op(), n, m, k, F_ONE, A, t, lb.ld(), B, t, la.ld(), F_ZERO, C, t, n,
+                    cublas.CUBLAS_COMPUTE_32F, cublas.CUBLAS_GEMM_DEFAULT)
+                    : cublas.cublasGemmStridedBatchedEx(h, lb.op(), la.op(), n, m, k, F_ONE, A, t, lb.ld(), lb.batchStride(), B, t, la.ld(),
+                    la.batchStride(), F_ZERO, C, t, n, (long) m * n, batch, cublas.CUBLAS_COMPUTE_32F, cublas.CUBLAS_GEMM_DEFAULT);
         } else {
-            throw new IllegalArgumentException("matmul: cuBLAS multiplies float32 and float64, got " + a.dtype());
+            throw new IllegalArgumentException("matmul: cuBLAS multiplies floating types (float16, bfloat16, float32, float64), got " + a.dtype());
         }
         if (rc != cublas.CUBLAS_STATUS_SUCCESS) {
             throw new CudaException("cuBLAS gemm [" + batch + ", " + m + ", " + k + "] @ [" + batch + ", " + k + ", " + n + "] ("

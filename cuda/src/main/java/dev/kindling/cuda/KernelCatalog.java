@@ -23,7 +23,8 @@ public final class KernelCatalog {
     /** One kernel: its cache key, the C name of its kernel, and its full source. */
     public record Entry(String key, String name, String source) {}
 
-    private static final DType[] ALL = DType.values();
+    /** The dtypes with kernels of their own; float16/bfloat16 have only conversions (copy, fill) and go through float32 otherwise. */
+    private static final DType[] ALL = {DType.BOOL, DType.INT32, DType.INT64, DType.FLOAT32, DType.FLOAT64};
     private static final DType[] FLOATS = {DType.FLOAT32, DType.FLOAT64};
     private static final DType[] INTEGRAL = {DType.INT32, DType.INT64, DType.BOOL};
 
@@ -39,9 +40,9 @@ public final class KernelCatalog {
     }
 
     private static void collect(List<Entry> out) {
-        for (DType from : ALL) for (DType to : ALL) add(out, ElementwiseOps.copyKernel(from, to), 1, 3);
+        for (DType from : DType.values()) for (DType to : DType.values()) add(out, ElementwiseOps.copyKernel(from, to), 1, 3);
+        for (DType t : DType.values()) add(out, ElementwiseOps.fillKernel(t), 2);
         for (DType t : ALL) {
-            add(out, ElementwiseOps.fillKernel(t), 2);
             add(out, ElementwiseOps.whereKernel(t), 2);
             add(out, IndexOps.gatherKernel("gather", t), 2);
             add(out, IndexOps.scatterKernel(t, false), 2);
@@ -99,6 +100,11 @@ public final class KernelCatalog {
                 String key = "convolution " + Operand.ctype(t) + " " + which;
                 String name = KernelCache.kernelName(key);
                 out.add(new Entry(key, name, ConvOps.source(name, which, t)));
+            }
+            for (String which : new String[]{"max_forward", "max_backward"}) {
+                String key = "pooling " + Operand.ctype(t) + " " + which;
+                String name = KernelCache.kernelName(key);
+                out.add(new Entry(key, name, PoolOps.source(name, which, t)));
             }
         }
     }

@@ -80,7 +80,10 @@ final class Operand {
             case FLOAT64: return "double";
             case INT64: return "i64";
             case INT32: return "i32";
-            default: return "kbool";
+            case FLOAT16: return "khalf";
+            case BFLOAT16: return "kbf16";
+            case BOOL: return "kbool";
+            default: throw new IllegalStateException(t.name());
         }
     }
 }

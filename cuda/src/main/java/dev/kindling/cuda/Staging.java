@@ -4,11 +4,13 @@ import dev.kindling.tensor.DType;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.CharPointer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.ShortPointer;
 
 /**
  * Host-device copies through one pinned (page-locked) host buffer per device. The DMA engine reads
@@ -51,6 +53,8 @@ final class Staging {
                 case FLOAT64: new DoublePointer(buf).put((double[]) array, from, len); break;
                 case INT64: new LongPointer(buf).put((long[]) array, from, len); break;
                 case INT32: new IntPointer(buf).put((int[]) array, from, len); break;
+                case FLOAT16: new ShortPointer(buf).put((short[]) array, from, len); break;
+                case BFLOAT16: new CharPointer(buf).put((char[]) array, from, len); break;
                 default: {
                     boolean[] b = (boolean[]) array;
                     byte[] bytes = new byte[len];
@@ -87,6 +91,8 @@ final class Staging {
                 case FLOAT64: new DoublePointer(buf).get((double[]) out, from, len); break;
                 case INT64: new LongPointer(buf).get((long[]) out, from, len); break;
                 case INT32: new IntPointer(buf).get((int[]) out, from, len); break;
+                case FLOAT16: new ShortPointer(buf).get((short[]) out, from, len); break;
+                case BFLOAT16: new CharPointer(buf).get((char[]) out, from, len); break;
                 default: {
                     boolean[] b = (boolean[]) out;
                     byte[] bytesOut = new byte[len];
@@ -104,7 +110,10 @@ final class Staging {
             case FLOAT64: return double.class;
             case INT64: return long.class;
             case INT32: return int.class;
-            default: return boolean.class;
+            case FLOAT16: return short.class;
+            case BFLOAT16: return char.class;
+            case BOOL: return boolean.class;
+            default: throw new IllegalStateException(dtype.name());
         }
     }
 }

@@ -18,7 +18,7 @@ import java.io.File
  * The GPU benchmarks of cuda/gpu/run.sh (not a unit test: run on a GPU machine, next to PyTorch's
  * figures from cuda/gpu/torch_bench.py on the same card):
  * <pre>
- * java -cp ... dev.kindling.cuda.GpuBench matmul|mlp|soak [torch-results-file]
+ * java -cp ... dev.kindling.cuda.GpuBench matmul|mlp|lenet|lstm|soak [torch-results-file]
  * </pre>
  * Each prints one line per measurement, "name value unit", and, given PyTorch's file (lines of the
  * same form), the ratio against its target.
@@ -32,6 +32,8 @@ object GpuBench {
         when (args.getOrElse(0) { "all" }) {
             "matmul" -> matmul(torch)
             "mlp" -> mlp(torch)
+            "lenet" -> lenet(torch)
+            "lstm" -> lstm(torch)
             "soak" -> soak(args.getOrNull(2)?.toInt() ?: 10_000)
             else -> { matmul(torch); mlp(torch); soak(10_000) }
         }
@@ -76,10 +78,54 @@ object GpuBench {
      * Plain SGD on the device: p -= lr * grad. (optim.SGD updates through the host when parameters
      * are not on the CPU; see docs/cuda.md.)
      */
-    private fun sgdStep(model: Sequential, lr: Double) {
+    private fun sgdStep(model: dev.kindling.nn.Module, lr: Double) {
         GradMode.noGrad().use {
             for (p in model.parameters()) p.data().binary_(BinaryOp.SUB, p.grad()!!.data().mul(lr))
         }
+    }
+
+    /**
+     * LeNet-5 training step, batch 64 (target: at most 1.1 x PyTorch's), in float32 and under float16
+     * autocast with a GradScaler (the update is the device-side p -= lr * grad, as for the MLP).
+     */
+    fun lenet(torch: Map<String, Double>) {
+        Random.manualSeed(1)
+        val model = GpuModels.lenet().also { it.to(gpu) }
+        val x = Tensor.randn(64, 1, 28, 28).to(gpu)
+        val y = Tensor.randint(0, 10, 64).to(gpu)
+        val s = time(50, 300) {
+            model.zeroGrad()
+            F.crossEntropy(model.forward(x), y).backward()
+            sgdStep(model, 0.01)
+        }
+        report("lenet_step_ms", s * 1e3, "ms")
+        torch["lenet_step_ms"]?.let { report("lenet_step_ratio_vs_torch", s * 1e3 / it, "(target <= 1.1)") }
+        val scaler = dev.kindling.amp.GradScaler()
+        val amp = time(50, 300) {
+            model.zeroGrad()
+            val loss = dev.kindling.amp.Autocast.enable(Device.Type.CUDA).use { F.crossEntropy(model.forward(x), y) }
+            scaler.scale(loss).backward()
+            for (p in model.parameters()) p.grad()!!.data().binary_(BinaryOp.MUL, 1.0 / scaler.getScale())
+            sgdStep(model, 0.01)
+        }
+        report("lenet_amp_step_ms", amp * 1e3, "ms")
+        torch["lenet_amp_step_ms"]?.let { report("lenet_amp_step_ratio_vs_torch", amp * 1e3 / it, "(target <= 1.1)") }
+    }
+
+    /** LSTM 64 -> 256, 35 steps, batch 32, last state -> 64 classes (target: at most 1.1 x PyTorch's step). */
+    fun lstm(torch: Map<String, Double>) {
+        Random.manualSeed(1)
+        val rnn = dev.kindling.nn.LSTM(64, 256).also { it.to(gpu) }
+        val head = Linear(256, 64).also { it.to(gpu) }
+        val x = Tensor.randn(35, 32, 64).to(gpu)
+        val y = Tensor.randint(0, 64, 32).to(gpu)
+        val s = time(20, 100) {
+            rnn.zeroGrad(); head.zeroGrad()
+            F.crossEntropy(head.forward(rnn.forward(x).select(0, 34)), y).backward()
+            sgdStep(rnn, 0.01); sgdStep(head, 0.01)
+        }
+        report("lstm_step_ms", s * 1e3, "ms")
+        torch["lstm_step_ms"]?.let { report("lstm_step_ratio_vs_torch", s * 1e3 / it, "(target <= 1.1)") }
     }
 
     /** One MLP 784-512-512-10 training step, batch 128 (target: at most 1.1 x PyTorch's step). */

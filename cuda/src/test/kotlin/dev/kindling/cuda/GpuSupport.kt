@@ -32,6 +32,8 @@ internal fun FunSpecRootScope.gpuTest(name: String, body: suspend TestScope.() -
 internal fun rtolOf(t: DType): Double = when (t) {
     DType.FLOAT32 -> 2e-5
     DType.FLOAT64 -> 1e-11
+    DType.FLOAT16 -> 2e-3
+    DType.BFLOAT16 -> 1.6e-2
     else -> 0.0
 }
 

@@ -2,12 +2,17 @@ package dev.kindling.tensor;
 
 /**
  * Element types. Promotion follows PyTorch: categories order bool &lt; integer &lt; floating, and within a
- * category the wider type wins.
+ * category the wider type wins; float16 with bfloat16 gives float32 (neither holds the other).
+ * The 16-bit floating types ({@link #isHalf()}) are storage and GPU compute types: on the CPU they are
+ * created, printed and converted exactly, and other CPU ops compute through float32 (see
+ * {@link HalfFloats}).
  */
 public enum DType {
     BOOL(1, Category.BOOL),
     INT32(4, Category.INTEGER),
     INT64(8, Category.INTEGER),
+    FLOAT16(2, Category.FLOATING),
+    BFLOAT16(2, Category.FLOATING),
     FLOAT32(4, Category.FLOATING),
     FLOAT64(8, Category.FLOATING);
 
@@ -30,6 +35,9 @@ public enum DType {
 
     public boolean isIntegral() { return category != Category.FLOATING; }
 
+    /** float16 or bfloat16. */
+    public boolean isHalf() { return this == FLOAT16 || this == BFLOAT16; }
+
     /** The default type of a category: what a Python number of that kind becomes. */
     public static DType defaultOf(Category c) {
         switch (c) {
@@ -43,6 +51,7 @@ public enum DType {
     public static DType promote(DType a, DType b) {
         if (a == b) return a;
         if (a.category != b.category) return a.category.ordinal() > b.category.ordinal() ? a : b;
+        if (a.isHalf() && b.isHalf()) return FLOAT32;
         return a.itemSize >= b.itemSize ? a : b;
     }
 
@@ -52,8 +61,11 @@ public enum DType {
             case BOOL: return "torch.bool";
             case INT32: return "torch.int32";
             case INT64: return "torch.int64";
+            case FLOAT16: return "torch.float16";
+            case BFLOAT16: return "torch.bfloat16";
             case FLOAT32: return "torch.float32";
-            default: return "torch.float64";
+            case FLOAT64: return "torch.float64";
+            default: throw new IllegalStateException(name());
         }
     }
 }

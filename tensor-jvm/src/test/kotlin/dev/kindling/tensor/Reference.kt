@@ -268,6 +268,8 @@ fun Random.values(n: Int, dtype: DType, lo: Double = -3.0, hi: Double = 3.0): Do
         DType.INT32, DType.INT64 -> nextInt(lo.toInt(), hi.toInt() + 1).toDouble()
         DType.FLOAT32 -> nextDouble(lo, hi).toFloat().toDouble()
         DType.FLOAT64 -> nextDouble(lo, hi)
+        DType.FLOAT16 -> HalfFloats.float16ToFloat(HalfFloats.toFloat16(nextDouble(lo, hi))).toDouble()
+        DType.BFLOAT16 -> HalfFloats.bfloat16ToFloat(HalfFloats.toBfloat16(nextDouble(lo, hi))).toDouble()
     }
 }
 

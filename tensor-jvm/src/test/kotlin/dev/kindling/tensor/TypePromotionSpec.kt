@@ -11,13 +11,15 @@ class TypePromotionSpec : FunSpec({
     fun scalar(dtype: DType) = NDArray.scalar(1.0, dtype)
 
     test("two dimensioned operands promote as torch.promote_types: category first, then width") {
-        // Rows and columns in the order BOOL, INT32, INT64, FLOAT32, FLOAT64.
+        // Rows and columns in the order BOOL, INT32, INT64, FLOAT16, BFLOAT16, FLOAT32, FLOAT64.
         val expected = listOf(
-            listOf("BOOL", "INT32", "INT64", "FLOAT32", "FLOAT64"),
-            listOf("INT32", "INT32", "INT64", "FLOAT32", "FLOAT64"),
-            listOf("INT64", "INT64", "INT64", "FLOAT32", "FLOAT64"),
-            listOf("FLOAT32", "FLOAT32", "FLOAT32", "FLOAT32", "FLOAT64"),
-            listOf("FLOAT64", "FLOAT64", "FLOAT64", "FLOAT64", "FLOAT64"),
+            listOf("BOOL", "INT32", "INT64", "FLOAT16", "BFLOAT16", "FLOAT32", "FLOAT64"),
+            listOf("INT32", "INT32", "INT64", "FLOAT16", "BFLOAT16", "FLOAT32", "FLOAT64"),
+            listOf("INT64", "INT64", "INT64", "FLOAT16", "BFLOAT16", "FLOAT32", "FLOAT64"),
+            listOf("FLOAT16", "FLOAT16", "FLOAT16", "FLOAT16", "FLOAT32", "FLOAT32", "FLOAT64"),
+            listOf("BFLOAT16", "BFLOAT16", "BFLOAT16", "FLOAT32", "BFLOAT16", "FLOAT32", "FLOAT64"),
+            listOf("FLOAT32", "FLOAT32", "FLOAT32", "FLOAT32", "FLOAT32", "FLOAT32", "FLOAT64"),
+            listOf("FLOAT64", "FLOAT64", "FLOAT64", "FLOAT64", "FLOAT64", "FLOAT64", "FLOAT64"),
         )
         for ((i, a) in DType.values().withIndex()) {
             for ((j, b) in DType.values().withIndex()) {

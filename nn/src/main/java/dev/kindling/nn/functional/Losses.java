@@ -1,5 +1,6 @@
 package dev.kindling.nn.functional;
 
+import dev.kindling.amp.Autocast;
 import dev.kindling.autograd.Function;
 import dev.kindling.autograd.FunctionContext;
 import dev.kindling.autograd.Tensor;
@@ -90,11 +91,15 @@ final class Losses {
     // ------------------------------------------------------------------ regression
 
     static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
+        input = Autocast.cast("mseLoss", input);
+        target = Autocast.cast("mseLoss", target);
         checkPointwise("mseLoss", input, target, reduction);
         return reduce(input.sub(target).square(), reduction);
     }
 
     static Tensor l1Loss(Tensor input, Tensor target, String reduction) {
+        input = Autocast.cast("l1Loss", input);
+        target = Autocast.cast("l1Loss", target);
         checkPointwise("l1Loss", input, target, reduction);
         return reduce(input.sub(target).abs(), reduction);
     }
@@ -105,6 +110,8 @@ final class Losses {
     }
 
     static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
+        input = Autocast.cast("smoothL1Loss", input);
+        target = Autocast.cast("smoothL1Loss", target);
         checkPointwise("smoothL1Loss", input, target, reduction);
         if (!(beta >= 0)) throw new IllegalArgumentException("smoothL1Loss: beta must be >= 0, got " + beta);
         Tensor d = input.sub(target).abs();
@@ -113,6 +120,8 @@ final class Losses {
     }
 
     static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
+        input = Autocast.cast("huberLoss", input);
+        target = Autocast.cast("huberLoss", target);
         checkPointwise("huberLoss", input, target, reduction);
         if (!(delta > 0)) throw new IllegalArgumentException("huberLoss: delta must be > 0, got " + delta);
         Tensor d = input.sub(target).abs();
@@ -165,6 +174,10 @@ final class Losses {
      * -log sigmoid(x) never overflows, so logits of any size give finite values and gradients.
      */
     static Tensor binaryCrossEntropyWithLogits(Tensor input, Tensor target, Tensor weight, String reduction, Tensor posWeight) {
+        input = Autocast.cast("binaryCrossEntropyWithLogits", input);
+        target = Autocast.cast("binaryCrossEntropyWithLogits", target);
+        weight = Autocast.cast("binaryCrossEntropyWithLogits", weight);
+        posWeight = Autocast.cast("binaryCrossEntropyWithLogits", posWeight);
         String loss = "binaryCrossEntropyWithLogits";
         checkPointwise(loss, input, target, reduction);
         checkBroadcastsTo(loss, "weight", weight, input);
@@ -217,6 +230,9 @@ final class Losses {
 
     static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, long ignoreIndex, String reduction,
                                double labelSmoothing) {
+        input = Autocast.cast("crossEntropy", input);
+        target = Autocast.cast("crossEntropy", target);
+        weight = Autocast.cast("crossEntropy", weight);
         String loss = "crossEntropy";
         checkReduction(loss, reduction);
         checkClassInput(loss, input, weight);
@@ -239,6 +255,8 @@ final class Losses {
     }
 
     static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, long ignoreIndex, String reduction) {
+        input = Autocast.cast("nllLoss", input);
+        weight = Autocast.cast("nllLoss", weight);
         String loss = "nllLoss";
         checkReduction(loss, reduction);
         checkClassInput(loss, input, weight);
@@ -321,6 +339,8 @@ final class Losses {
      * target is log t too, exp(t) (t - x). "batchmean" divides the sum by the batch size, the true KL.
      */
     static Tensor klDiv(Tensor input, Tensor target, String reduction, boolean logTarget) {
+        input = Autocast.cast("klDiv", input);
+        target = Autocast.cast("klDiv", target);
         String loss = "klDiv";
         if (!"batchmean".equals(reduction)) {
             if (!"mean".equals(reduction) && !"sum".equals(reduction) && !"none".equals(reduction)) {
@@ -347,6 +367,8 @@ final class Losses {
 
     /** x where y = 1, max(0, margin - x) where y = -1 (PyTorch adds both terms for other values of y). */
     static Tensor hingeEmbeddingLoss(Tensor input, Tensor target, double margin, String reduction) {
+        input = Autocast.cast("hingeEmbeddingLoss", input);
+        target = Autocast.cast("hingeEmbeddingLoss", target);
         checkPointwise("hingeEmbeddingLoss", input, target, reduction);
         Tensor marginTerm = input.rsub(margin).clampMin(0).maskedFill(target.eq(1.0), 0);
         Tensor selfTerm = input.maskedFill(target.eq(-1.0), 0);

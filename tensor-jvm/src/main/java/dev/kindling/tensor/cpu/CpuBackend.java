@@ -36,8 +36,10 @@ public final class CpuBackend implements Backend {
         else if (javaArray instanceof long[]) copy = ((long[]) javaArray).clone();
         else if (javaArray instanceof int[]) copy = ((int[]) javaArray).clone();
         else if (javaArray instanceof boolean[]) copy = ((boolean[]) javaArray).clone();
+        else if (javaArray instanceof short[]) copy = ((short[]) javaArray).clone();
+        else if (javaArray instanceof char[]) copy = ((char[]) javaArray).clone();
         else throw new IllegalArgumentException("of: unsupported array type " + javaArray.getClass().getSimpleName()
-                    + " (use float[], double[], int[], long[] or boolean[])");
+                    + " (use float[], double[], int[], long[], boolean[], short[] (float16 bits) or char[] (bfloat16 bits))");
         return new CpuStorage(copy);
     }
 
@@ -331,7 +333,15 @@ public final class CpuBackend implements Backend {
     // ------------------------------------------------------------------ matmul and indexing
 
     @Override
-    public void matmul(NDArray a, NDArray b, NDArray out) { Blas.matmul(a, b, out); }
+    public void matmul(NDArray a, NDArray b, NDArray out) {
+        if (ThroughFloat.needed(out)) {
+            NDArray r = ThroughFloat.target(out);
+            Blas.matmul(ThroughFloat.widen(a), ThroughFloat.widen(b), r);
+            ThroughFloat.narrow(r, out);
+            return;
+        }
+        Blas.matmul(a, b, out);
+    }
 
     @Override
     public void indexSelect(NDArray x, int dim, NDArray index, NDArray out) {
@@ -408,37 +418,62 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void im2col(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out) {
-        Convolution.im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, out);
+        NDArray r = ThroughFloat.target(out);
+        Convolution.im2col(ThroughFloat.widen(x), kh, kw, sh, sw, ph, pw, dh, dw, r);
+        ThroughFloat.narrow(r, out);
     }
 
     @Override
     public void col2im(NDArray cols, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray out) {
-        Convolution.col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, out);
+        NDArray r = ThroughFloat.target(out);
+        Convolution.col2im(ThroughFloat.widen(cols), kh, kw, sh, sw, ph, pw, dh, dw, r);
+        ThroughFloat.narrow(r, out);
     }
 
     // ------------------------------------------------------------------ convolution and pooling (Convolution, Pooling)
+    // float16/bfloat16 operands go through float32 (ThroughFloat); for other dtypes target/widen are the identity.
 
     @Override
-    public void conv2d(NDArray x, NDArray w, NDArray bias, ConvParams p, NDArray out) { Convolution.conv2d(x, w, bias, p, out); }
+    public void conv2d(NDArray x, NDArray w, NDArray bias, ConvParams p, NDArray out) {
+        NDArray r = ThroughFloat.target(out);
+        Convolution.conv2d(ThroughFloat.widen(x), ThroughFloat.widen(w), ThroughFloat.widen(bias), p, r);
+        ThroughFloat.narrow(r, out);
+    }
 
     @Override
-    public void conv2dBackwardInput(NDArray gy, NDArray w, ConvParams p, NDArray out) { Convolution.conv2dBackwardInput(gy, w, p, out); }
+    public void conv2dBackwardInput(NDArray gy, NDArray w, ConvParams p, NDArray out) {
+        NDArray r = ThroughFloat.target(out);
+        Convolution.conv2dBackwardInput(ThroughFloat.widen(gy), ThroughFloat.widen(w), p, r);
+        ThroughFloat.narrow(r, out);
+    }
 
     @Override
     public void conv2dBackwardWeight(NDArray x, NDArray gy, ConvParams p, NDArray out) {
-        Convolution.conv2dBackwardWeight(x, gy, p, out);
+        NDArray r = ThroughFloat.target(out);
+        Convolution.conv2dBackwardWeight(ThroughFloat.widen(x), ThroughFloat.widen(gy), p, r);
+        ThroughFloat.narrow(r, out);
     }
 
     @Override
     public void maxPool2d(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray values, NDArray indices) {
-        Pooling.maxPool2d(x, kh, kw, sh, sw, ph, pw, dh, dw, values, indices);
+        NDArray r = ThroughFloat.target(values);
+        Pooling.maxPool2d(ThroughFloat.widen(x), kh, kw, sh, sw, ph, pw, dh, dw, r, indices);
+        ThroughFloat.narrow(r, values);
     }
 
     @Override
-    public void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out) { Pooling.maxPool2dBackward(gy, indices, out); }
+    public void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out) {
+        NDArray r = ThroughFloat.target(out);
+        Pooling.maxPool2dBackward(ThroughFloat.widen(gy), indices, r);
+        ThroughFloat.narrow(r, out);
+    }
 
     @Override
-    public void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out) { Pooling.resample2d(x, alongH, alongW, out); }
+    public void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out) {
+        NDArray r = ThroughFloat.target(out);
+        Pooling.resample2d(ThroughFloat.widen(x), alongH, alongW, r);
+        ThroughFloat.narrow(r, out);
+    }
 
     /** Visits every element of x in row-major order with its storage offset and coordinates. */
     private interface IndexedVisitor {

@@ -6,7 +6,8 @@ import dev.kindling.tensor.Device;
 import dev.kindling.tensor.Storage;
 
 /**
- * CPU storage is a plain Java array (float[], double[], int[], long[] or boolean[]) on the heap: the
+ * CPU storage is a plain Java array (float[], double[], int[], long[], boolean[]; short[] and char[]
+ * hold float16 and bfloat16 bits, see {@link dev.kindling.tensor.HalfFloats}) on the heap: the
  * garbage collector frees it, so nothing can leak and nobody calls free, and C2 vectorises loops over
  * it. Native BLAS reads it through staging buffers (see {@link Blas}). docs/storage.md has the
  * measurements behind this choice.
@@ -23,8 +24,10 @@ public final class CpuStorage extends Storage {
         else if (array instanceof long[]) { dtype = DType.INT64; size = ((long[]) array).length; }
         else if (array instanceof int[]) { dtype = DType.INT32; size = ((int[]) array).length; }
         else if (array instanceof boolean[]) { dtype = DType.BOOL; size = ((boolean[]) array).length; }
+        else if (array instanceof short[]) { dtype = DType.FLOAT16; size = ((short[]) array).length; }
+        else if (array instanceof char[]) { dtype = DType.BFLOAT16; size = ((char[]) array).length; }
         else throw new IllegalArgumentException("unsupported array type " + array.getClass().getSimpleName()
-                    + " (use float[], double[], int[], long[] or boolean[])");
+                    + " (use float[], double[], int[], long[], boolean[], short[] (float16 bits) or char[] (bfloat16 bits))");
         Allocations.record(this);
     }
 
@@ -34,7 +37,10 @@ public final class CpuStorage extends Storage {
             case FLOAT64: return new CpuStorage(new double[size]);
             case INT64: return new CpuStorage(new long[size]);
             case INT32: return new CpuStorage(new int[size]);
-            default: return new CpuStorage(new boolean[size]);
+            case FLOAT16: return new CpuStorage(new short[size]);
+            case BFLOAT16: return new CpuStorage(new char[size]);
+            case BOOL: return new CpuStorage(new boolean[size]);
+            default: throw new IllegalStateException(dtype.name());
         }
     }
 
