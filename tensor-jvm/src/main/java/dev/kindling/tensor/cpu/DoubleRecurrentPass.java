@@ -42,9 +42,9 @@ final class DoubleRecurrentPass extends RecurrentPass {
     }
 
     @Override
-    void forwardRows(int act, int r0) {
+    void forwardRows(int from, int to, int r0) {
         double[] tmp = new double[hidden];
-        for (int b = 0; b < act; b++) {
+        for (int b = from; b < to; b++) {
             switch (cell) {
                 case LSTM: lstm(b, r0 + b, tmp); break;
                 case GRU: gru(b, r0 + b); break;
@@ -111,9 +111,9 @@ final class DoubleRecurrentPass extends RecurrentPass {
     }
 
     @Override
-    void backwardRows(int act, int t, int r0) {
+    void backwardRows(int from, int to, int t, int r0) {
         double[] tmp = new double[hidden];
-        for (int b = 0; b < act; b++) {
+        for (int b = from; b < to; b++) {
             int row = r0 + b, prev = steps.previous(t, b, reverse);
             if (prev < 0) System.arraycopy(h0, h0o + b * h0ld, hPrev, hpo + row * hpld, hidden);
             else System.arraycopy(out, oo + prev * old, hPrev, hpo + row * hpld, hidden);

@@ -44,9 +44,9 @@ final class FloatRecurrentPass extends RecurrentPass {
     }
 
     @Override
-    void forwardRows(int act, int r0) {
+    void forwardRows(int from, int to, int r0) {
         float[] tmp = new float[hidden];
-        for (int b = 0; b < act; b++) {
+        for (int b = from; b < to; b++) {
             switch (cell) {
                 case LSTM: lstm(b, r0 + b, tmp); break;
                 case GRU: gru(b, r0 + b); break;
@@ -128,9 +128,9 @@ final class FloatRecurrentPass extends RecurrentPass {
     }
 
     @Override
-    void backwardRows(int act, int t, int r0) {
+    void backwardRows(int from, int to, int t, int r0) {
         float[] tmp = new float[hidden];
-        for (int b = 0; b < act; b++) {
+        for (int b = from; b < to; b++) {
             int row = r0 + b, prev = steps.previous(t, b, reverse);
             if (prev < 0) System.arraycopy(h0, h0o + b * h0ld, hPrev, hpo + row * hpld, hidden);
             else System.arraycopy(out, oo + prev * old, hPrev, hpo + row * hpld, hidden);

@@ -17,6 +17,9 @@ import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
  * The subclasses hold the raw arrays and the per-row math.
  */
 abstract class RecurrentPass {
+    /** Parallel's cost of one gate column of a row: a few passes over it, one of them a vectorised tanh. */
+    private static final long ROW_COST = 4;
+
     final Cell cell;
     final Steps steps;
     final boolean reverse;
@@ -54,17 +57,17 @@ abstract class RecurrentPass {
     /** Binds the running state h, c [B, H] (c LSTM only) and the pre-activation buffer pre [B, G*H]. */
     abstract void bindForward(NDArray h, NDArray c, NDArray pre);
 
-    /** The act rows of a step, which start at row r0: pre holds h_{t-1} W_hh^T for them. */
-    abstract void forwardRows(int act, int r0);
+    /** Rows [from, to) of a step whose rows start at row r0: pre holds h_{t-1} W_hh^T for them. */
+    abstract void forwardRows(int from, int to, int r0);
 
     /** Binds the running gradients dh, dc [B, H] (dc LSTM only). */
     abstract void bindBackward(Gradients g, NDArray dh, NDArray dc);
 
     /**
-     * The act rows of step t: writes their dGx, dGh and hPrev rows and updates dc; for GRU also sets
+     * Rows [from, to) of step t: writes their dGx, dGh and hPrev rows and updates dc; for GRU also sets
      * dh to the part of dh_{t-1} that bypasses W_hh (z dh), which the step's GEMM then adds to.
      */
-    abstract void backwardRows(int act, int t, int r0);
+    abstract void backwardRows(int from, int to, int t, int r0);
 
     void forward() {
         NDArray h = in.h0().copy(), c = cell == Cell.LSTM ? in.c0().copy() : null;
@@ -75,7 +78,7 @@ abstract class RecurrentPass {
             for (int k = 0; k < count; k++) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
                 gemm.product(h, 0, act, pre);
-                forwardRows(act, r0);
+                Parallel.forRange(act, ROW_COST * width, (lo, hi) -> forwardRows((int) lo, (int) hi, r0));
             }
         }
         res.hN().copy_(h);
@@ -98,7 +101,7 @@ abstract class RecurrentPass {
         try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), true, batch)) {
             for (int k = count - 1; k >= 0; k--) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
-                backwardRows(act, t, r0);
+                Parallel.forRange(act, ROW_COST * width, (lo, hi) -> backwardRows((int) lo, (int) hi, t, r0));
                 if (carried == null) {
                     gemm.product(g.dGh(), r0, act, dh);
                 } else {
