@@ -10,11 +10,11 @@ import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 
 /**
  * The time loop of {@link RecurrentKernels}, shared by float32 and float64: per step one GEMM on the
- * rows still running ({@link RecurrentGemm}, split over the threads by {@link ThreadedGemm}), then the typed subclass's
- * fused row kernels on the calling thread. Splitting a step's rows over {@link Parallel}'s pool was
- * measured slower: a step's row work is ~85 us, and waking the pool's worker for it costs tens of
- * microseconds.
- * The subclasses hold the raw arrays and the per-row math.
+ * rows still running ({@link RecurrentGemm}, split over the threads by {@link ThreadedGemm}), then the
+ * typed subclass's fused row kernels, the rows spread over the threads too. A step's row work is ~85 us
+ * on one core: worth splitting only because the pool's worker is still awake from the GEMM's slab and
+ * the caller claims whatever the worker has not started (when OpenBLAS ran its own spinning threads,
+ * the same split was measured slower). The subclasses hold the raw arrays and the per-row math.
  */
 abstract class RecurrentPass {
     /** Parallel's cost of one gate column of a row: a few passes over it, one of them a vectorised tanh. */
