@@ -30,13 +30,16 @@ class KindlingIntegration : JupyterIntegration() {
         render<BatchLosses> { it.render() }
         renderThrowable<AnomalyError> { HTML(AnomalyHtml.render(it, notebook.cellsList)) }
 
-        val fit = NotebookFit { Session.host }
+        val fit = NotebookFit { Session.cellHost() }
         onLoaded {
             Session.host = this
             FitEnvironment.current = fit
         }
         beforeCellExecution { Session.host = this }
-        afterCellExecution { _, _ -> Session.shadowed.afterCell(notebook) }
+        afterCellExecution { snippet, _ ->
+            Session.remember(snippet)
+            Session.shadowed.afterCell(notebook)
+        }
         onInterrupt { fit.requestStop() }
         onShutdown {
             if (FitEnvironment.current === fit) FitEnvironment.current = FitEnvironment.plain
@@ -46,9 +49,31 @@ class KindlingIntegration : JupyterIntegration() {
 
     /** What the notebook session shares between the kernel's callbacks and cells. */
     internal object Session {
+        /** The host the kernel hands to library callbacks. */
         @Volatile
         var host: KotlinKernelHost? = null
+
+        /** The kernel's provider of the running cell's host, found on a cell object. */
+        @Volatile
+        private var cellHosts: Any? = null
+
         val shadowed = ShadowedVariables()
+
+        /**
+         * Kernel 0.11 gives library callbacks a host whose displays go nowhere; only the running cell's own
+         * host (what `DISPLAY(...)` in a cell uses) reaches the front end. Each cell object reaches it
+         * through `getUserHandlesProvider()` (kernel 0.11's cell base class); newer kernels' callback hosts
+         * display, and there [host] serves.
+         */
+        fun remember(snippet: Any) {
+            if (cellHosts != null) return
+            cellHosts = runCatching { snippet.javaClass.getMethod("getUserHandlesProvider").invoke(snippet) }.getOrNull()
+        }
+
+        fun cellHost(): KotlinKernelHost? {
+            val provider = cellHosts ?: return host
+            return runCatching { provider.javaClass.getMethod("getHost").invoke(provider) as KotlinKernelHost? }.getOrNull() ?: host
+        }
     }
 }
 

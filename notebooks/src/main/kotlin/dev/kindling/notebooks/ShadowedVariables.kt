@@ -27,7 +27,8 @@ import org.jetbrains.kotlinx.jupyter.api.Notebook
  * result) and any other object still referring to the value. Disable with `releaseShadowedVariables = false`.
  */
 class ShadowedVariables {
-    private class Holder(val instance: Any, val name: String, val afterSnippet: Int)
+    /** A variable's cell object, and how many cells the notebook listed when it was first seen there. */
+    private class Holder(val instance: Any, val name: String, val cellsBefore: Int)
 
     private val holders = HashMap<String, Holder>()
 
@@ -42,10 +43,13 @@ class ShadowedVariables {
         for ((name, state) in notebook.variablesState) {
             val instance = state.scriptInstance ?: continue
             val previous = holders[name]
-            holders[name] = Holder(instance, name, cells.lastOrNull()?.internalId ?: 0)
-            if (!enabled || previous == null || previous.instance === instance) continue
-            val laterCode = cells.filter { it.internalId > previous.afterSnippet && it.internalId < holders[name]!!.afterSnippet }.map { it.code }
-            if (laterCode.any { mentions(it, name) && declaresReaders(it) }) continue
+            if (previous != null && previous.instance === instance) continue
+            holders[name] = Holder(instance, name, cells.size)
+            if (!enabled || previous == null) continue
+            // Every cell since (whether the kernel lists a cell before or after its callbacks run, this
+            // errs towards looking at one cell too many, which only makes it keep more).
+            val since = cells.drop(maxOf(0, previous.cellsBefore - 1)).map { it.code }
+            if (since.any { mentions(it, name) && declaresReaders(it) }) continue
             if (release(previous)) released += name
         }
     }

@@ -15,8 +15,10 @@ object TensorImage {
     private const val MIN_SIDE = 8
     private const val MAX_PIXELS = 4096 * 4096
 
-    /** Whether [t] reads as an image: see the class comment; each side at least 8 pixels. */
-    fun isImageShaped(t: Tensor): Boolean {
+    /** Whether [t] is shown as a picture when rendered: image-shaped and each side at least 8 pixels. */
+    fun isImageShaped(t: Tensor): Boolean = isImage(t, MIN_SIDE)
+
+    private fun isImage(t: Tensor, minSide: Int): Boolean {
         val s = t.shape()
         val (c, h, w) = when (s.size) {
             2 -> Triple(1, s[0], s[1])
@@ -24,12 +26,12 @@ object TensorImage {
             4 -> if (s[0] == 1) Triple(s[1], s[2], s[3]) else return false
             else -> return false
         }
-        return (c == 1 || c == 3) && h >= MIN_SIDE && w >= MIN_SIDE && h.toLong() * w <= MAX_PIXELS
+        return (c == 1 || c == 3) && h >= minSide && w >= minSide && h.toLong() * w <= MAX_PIXELS
     }
 
-    /** [t] (image-shaped, see [isImageShaped]) as PNG bytes, one pixel per element. */
+    /** [t] (`[H, W]`, `[C, H, W]` or `[1, C, H, W]`, C = 1 or 3, any size) as PNG bytes, one pixel per element. */
     fun png(t: Tensor): ByteArray {
-        require(isImageShaped(t)) { "TensorImage: a tensor of shape ${t.shape().contentToString()} is not an image; expected [H, W], [C, H, W] or [1, C, H, W] with C = 1 or 3 and sides >= $MIN_SIDE" }
+        require(isImage(t, 1)) { "TensorImage: a tensor of shape ${t.shape().contentToString()} is not an image; expected [H, W], [C, H, W] or [1, C, H, W] with C = 1 or 3" }
         val s = t.shape()
         val h = s[s.size - 2]
         val w = s[s.size - 1]

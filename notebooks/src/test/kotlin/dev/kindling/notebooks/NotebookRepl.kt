@@ -15,6 +15,7 @@ import org.jetbrains.kotlinx.jupyter.defaultRepositoriesCoordinates
 import org.jetbrains.kotlinx.jupyter.exceptions.ReplEvalRuntimeException
 import org.jetbrains.kotlinx.jupyter.libraries.EmptyResolutionInfoProvider
 import org.jetbrains.kotlinx.jupyter.messaging.DisplayHandler
+import org.jetbrains.kotlinx.jupyter.repl.EvalResultEx
 import org.jetbrains.kotlinx.jupyter.repl.creating.createRepl
 import java.io.File
 
@@ -48,9 +49,14 @@ internal class NotebookRepl {
         displayHandler = recorder,
     )
 
+    private var executionCount = 0
+
+    /** Runs one cell as the kernel runs a front end's request, numbered like Jupyter's `In [n]`. */
+    fun evalEx(code: String): EvalResultEx = repl.evalEx(EvalRequestData(code, ++executionCount))
+
     /** Runs one cell; a thrown exception is rendered by the libraries' throwable renderers where one applies, as the kernel does. */
     fun exec(code: String): Any? = try {
-        repl.evalEx(EvalRequestData(code)).renderedValue
+        evalEx(code).renderedValue
     } catch (e: ReplEvalRuntimeException) {
         e.cause?.let { repl.throwableRenderersProcessor.renderThrowable(it) } ?: throw e
     }
