@@ -59,7 +59,15 @@ class NotebookFit(private val host: () -> KotlinKernelHost?) : FitEnvironment {
         val showProgress = fit != null && fit.config.progress
         val displayId = "kindling-fit-${displays.incrementAndGet()}"
         val kernel = host()
-        if (showProgress && kernel != null) kernel.display(HTML(progress!!.html()), displayId)
+        // Shown at the first redraw with content, so that a client that ignores updates (nbconvert's
+        // nbclient 0.7 does, for kernel 0.11's messages) still saves a progress row, not an empty table.
+        var shown = false
+        fun draw() {
+            if (!showProgress || kernel == null) return
+            val html = HTML(progress!!.html())
+            if (shown) kernel.updateDisplay(html, displayId) else kernel.display(html, displayId)
+            shown = true
+        }
 
         val grad = GradMode.isEnabled()
         val anomaly = Anomaly.isEnabled()
@@ -84,13 +92,13 @@ class NotebookFit(private val host: () -> KotlinKernelHost?) : FitEnvironment {
             try {
                 val value = result.get(REDRAW_MS, TimeUnit.MILLISECONDS)
                 if (interruptedAt != 0L) progress?.interruptedNote = "Interrupted: training stopped after the batch that was running; the model holds the weights of that step."
-                if (showProgress && kernel != null) kernel.updateDisplay(HTML(progress!!.html()), displayId)
+                draw()
                 return value
             } catch (e: TimeoutException) {
                 val version = progress?.version ?: 0L
-                if (showProgress && kernel != null && version != drawn) {
+                if (version != drawn && version > 0) {
                     drawn = version
-                    kernel.updateDisplay(HTML(progress!!.html()), displayId)
+                    draw()
                 }
             } catch (e: ExecutionException) {
                 throw e.cause ?: e
