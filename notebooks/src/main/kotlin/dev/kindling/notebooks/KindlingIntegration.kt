@@ -66,8 +66,8 @@ class KindlingIntegration : JupyterIntegration() {
          * display, and there [host] serves.
          */
         fun remember(snippet: Any) {
-            if (cellHosts != null) return
-            cellHosts = runCatching { snippet.javaClass.getMethod("getUserHandlesProvider").invoke(snippet) }.getOrNull()
+            // Every cell: the JVM may hold several notebooks' REPLs (the tests do), and the last cell's wins.
+            cellHosts = runCatching { snippet.javaClass.getMethod("getUserHandlesProvider").invoke(snippet) }.getOrNull() ?: cellHosts
         }
 
         fun cellHost(): KotlinKernelHost? {

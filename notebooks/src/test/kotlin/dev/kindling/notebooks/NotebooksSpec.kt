@@ -80,15 +80,3 @@ class NotebooksSpec : FunSpec({
     }
 })
 
-/** notebooks/kindling.json, the `%use kindling` descriptor, as the kernel reads it. */
-class DescriptorSpec : FunSpec({
-    test("%use with the descriptor loads the integration (its dependency pointed at this build)") {
-        val descriptor = File("kindling.json").readText()
-            .replace("dev.kindling:kindling-notebooks:\$v", File("target/classes").absolutePath)
-            .replace("\"*mavenLocal\"", "")
-        val file = File("target/kindling-descriptor-test.json").apply { writeText(descriptor) }
-        val repl = NotebookRepl()
-        repl.exec("%use @file[${file.absolutePath}]")
-        repl.html("tensor(1f, 2f)") shouldContain "kindling-tensor"
-    }
-})
