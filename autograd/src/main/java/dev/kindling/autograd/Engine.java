@@ -183,8 +183,8 @@ final class Engine {
             out = node.apply(grads);
         } catch (RuntimeException ex) {
             if (node.creationSite == null) throw ex;
-            throw new AnomalyError(node.name() + " failed: " + ex.getMessage() + "\n  its forward op was called at "
-                    + node.creationSite, ex);
+            throw new AnomalyError(node.name(), node.creationSite, node.name() + " failed: " + ex.getMessage()
+                    + "\n  its forward op was called at " + node.creationSite, ex);
         }
         if (out.length != node.next.length) {
             throw new IllegalStateException(node.name() + " returned " + out.length + " gradients but its op had "
@@ -193,7 +193,7 @@ final class Engine {
         if (anomaly) {
             for (int i = 0; i < out.length; i++) {
                 if (out[i] != null && Anomaly.hasNonFinite(out[i])) {
-                    throw new AnomalyError(node.name() + " returned NaN or Inf in its gradient for input " + i + " ("
+                    throw new AnomalyError(node.name(), node.creationSite, node.name() + " returned NaN or Inf in its gradient for input " + i + " ("
                             + describe(out[i]) + ")\n  its forward op was called at "
                             + (node.creationSite == null ? "(unknown: the graph was recorded outside Anomaly.detect())"
                             : node.creationSite));

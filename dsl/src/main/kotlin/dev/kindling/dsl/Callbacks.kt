@@ -6,9 +6,15 @@ import java.nio.file.Path
 /**
  * The state of a [fit] run, handed to every [Callback]. [epoch] and [batch] count from 0; [logs] holds the
  * current epoch's results (filled before [Callback.onEpochEnd], which may add to them); [history] the
- * finished epochs. Setting [stopTraining] ends the run after the current epoch.
+ * finished epochs; [stepsPerEpoch] the batches per epoch (0 when the data does not say). Setting
+ * [stopTraining] ends the run: after the current batch when set during an epoch, else after the epoch.
  */
-class FitContext internal constructor(val model: Module, val optimizer: Optimizer, val epochs: Int) {
+class FitContext internal constructor(
+    val model: Module,
+    val optimizer: Optimizer,
+    val epochs: Int,
+    val stepsPerEpoch: Long = 0,
+) {
     var epoch: Int = 0
         internal set
     var batch: Int = 0

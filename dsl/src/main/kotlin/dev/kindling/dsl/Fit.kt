@@ -57,6 +57,9 @@ class FitConfig internal constructor() {
  * ```
  * Progress shows as one refreshing line per epoch on a terminal and as one summary line per epoch
  * otherwise (`progress = false` turns it off). [evaluate] afterwards defaults to this loss and these metrics.
+ * A callback setting [FitContext.stopTraining] during an epoch ends training after that batch (the
+ * partial epoch is the last row), as Keras does. [FitEnvironment.current] may add to the configuration
+ * and run the loop (a notebook shows live progress and stops cleanly on the kernel's interrupt).
  */
 fun Module.fit(
     train: Iterable<Array<Tensor>>,
@@ -66,9 +69,21 @@ fun Module.fit(
     configure: FitConfig.() -> Unit = {},
 ): History {
     require(epochs >= 0) { "fit: epochs must be >= 0, got $epochs" }
-    val config = FitConfig().apply(configure)
+    val environment = FitEnvironment.current
+    val config = FitConfig().apply { environment.configure(this) }.apply(configure)
     lastFit[this] = FitSettings(loss, config.metrics.toList())
-    val ctx = FitContext(this, optimizer, epochs)
+    val ctx = FitContext(this, optimizer, epochs, stepsIn(train))
+    return environment.run { fitLoop(train, epochs, optimizer, loss, config, ctx) }
+}
+
+private fun Module.fitLoop(
+    train: Iterable<Array<Tensor>>,
+    epochs: Int,
+    optimizer: Optimizer,
+    loss: (Tensor, Tensor) -> Tensor,
+    config: FitConfig,
+    ctx: FitContext,
+): History {
     val modes = trainingModes()
     try {
         config.callbacks.forEach { it.onTrainBegin(ctx) }
@@ -77,8 +92,14 @@ fun Module.fit(
             ctx.logs.clear()
             val lr = optimizer.paramGroups().firstOrNull()?.lr() ?: Double.NaN
             config.callbacks.forEach { it.onEpochBegin(ctx) }
-            val bar = if (config.progress) progressBar(config, "epoch ${epoch + 1}/$epochs", stepsIn(train)) else null
+            val bar = if (config.progress) progressBar(config, "epoch ${epoch + 1}/$epochs", ctx.stepsPerEpoch) else null
             trainEpoch(train, optimizer, loss, config, ctx, bar)
+            if (ctx.stopTraining) {
+                // Stopped inside the epoch (a callback or an interrupt): keep what ran, skip validation.
+                bar?.finish(emptyMap())
+                ctx.rows += LinkedHashMap(ctx.logs)
+                break
+            }
             config.validation?.let { data ->
                 evaluate(data, loss, config.metrics).forEach { (k, v) -> ctx.logs["val_$k"] = v }
             }
@@ -124,6 +145,7 @@ private fun Module.trainEpoch(
         noGrad { config.metrics.forEach { it.update(output.detach(), y) } }
         config.callbacks.forEach { it.onBatchEnd(ctx) }
         bar?.step(n, running(lossSum / samples, config.metrics))
+        if (ctx.stopTraining) break
     }
     if (samples == 0L) throw IllegalArgumentException("fit: the training data has no batches")
     ctx.logs["loss"] = lossSum / samples
