@@ -51,6 +51,10 @@ PY
 export JUPYTER_PATH=$ROOT JUPYTER_CONFIG_DIR=$ROOT/config JUPYTER_DATA_DIR=$ROOT/data \
        JUPYTER_RUNTIME_DIR=$ROOT/runtime IPYTHONDIR=$ROOT/ipython PYDEVD_DISABLE_FILE_VALIDATION=1
 
+# MNIST for 02 and 03: the samples' committed fixture (64 training, 32 test images), so CI needs no
+# download; set KINDLING_DATA to a folder with the full files (as ~/.kindling/data) for a real run.
+export KINDLING_DATA=${KINDLING_DATA:-$(cd .. && pwd)/samples/src/test/resources}
+
 # --- this build's jars in place of the Maven coordinates ---------------------------------------------
 test -f target/notebook-classpath.txt || { echo "run-notebooks: run the build first (mvn verify)" >&2; exit 1; }
 JARS=$(ls "$PWD"/target/kindling-notebooks-*.jar | grep -v -e sources -e javadoc | head -1):$(cat target/notebook-classpath.txt)
