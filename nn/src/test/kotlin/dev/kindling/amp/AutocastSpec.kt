@@ -29,7 +29,7 @@ class AutocastSpec : FunSpec({
         for (op in listOf("softmax", "logSoftmax", "exp", "log", "pow", "sum", "mseLoss", "crossEntropy", "nllLoss")) {
             Autocast.policy(op) shouldBe Autocast.Policy.FLOAT32
         }
-        for (op in listOf("relu", "add", "mul", "maxPool2d", "cat", "lstm")) Autocast.policy(op) shouldBe Autocast.Policy.UNCHANGED
+        for (op in listOf("relu", "add", "mul", "maxPool2d", "cat", "dropout")) Autocast.policy(op) shouldBe Autocast.Policy.UNCHANGED
     }
 
     test("default types: float16 on CUDA, bfloat16 on the CPU; a non-16-bit type is refused") {
