@@ -57,13 +57,20 @@ public final class Recurrent {
             throw new IllegalArgumentException(mode + ": expects " + numLayers * d * per + " weights (" + numLayers + " layers x "
                     + d + " directions x " + per + "), got " + weights.size());
         }
-        if (Autocast.isActive()) {
-            String op = autocastName(cell);
-            input = Autocast.cast(op, input);
-            h0 = Autocast.cast(op, h0);
-            c0 = Autocast.cast(op, c0);
-            weights = weights.stream().map(w -> Autocast.cast(op, w)).collect(Collectors.toList());
+        if (!Autocast.isActive()) return stack(network, cell, input, batchSizes, h0, c0, weights, hasBiases, numLayers, dropout, train, d);
+        String op = autocastName(cell);
+        List<Tensor> w = weights.stream().map(t -> Autocast.cast(op, t)).collect(Collectors.toList());
+        Tensor x = Autocast.cast(op, input), h = Autocast.cast(op, h0), c = Autocast.cast(op, c0);
+        // As PyTorch's autocast wrappers: the op's own ops (the input projection's matmul) see no autocast.
+        try (Autocast ignored = Autocast.disable(input.device().type())) {
+            return stack(network, cell, x, batchSizes, h, c, w, hasBiases, numLayers, dropout, train, d);
         }
+    }
+
+    private static Tensor[] stack(RecurrentNetwork network, Cell cell, Tensor input, long[] batchSizes, Tensor h0, Tensor c0,
+                                  List<Tensor> weights, boolean hasBiases, int numLayers, double dropout, boolean train, int d) {
+        String mode = cell.name();
+        boolean bidirectional = d == 2;
         Steps steps;
         Tensor x;
         if (batchSizes == null) {
@@ -125,16 +132,16 @@ public final class Recurrent {
      */
     public static Tensor[] cell(String mode, Tensor input, Tensor h, Tensor c, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
         Cell cell = cell(mode);
-        if (Autocast.isActive()) {
-            String op = autocastName(cell) + "Cell";
-            input = Autocast.cast(op, input);
-            h = Autocast.cast(op, h);
-            c = Autocast.cast(op, c);
-            wIh = Autocast.cast(op, wIh);
-            wHh = Autocast.cast(op, wHh);
-            bIh = Autocast.cast(op, bIh);
-            bHh = Autocast.cast(op, bHh);
+        if (!Autocast.isActive()) return cell(cell, input, h, c, wIh, wHh, bIh, bHh);
+        String op = autocastName(cell) + "Cell";
+        Tensor[] t = {input, h, c, wIh, wHh, bIh, bHh};
+        for (int i = 0; i < t.length; i++) t[i] = Autocast.cast(op, t[i]);
+        try (Autocast ignored = Autocast.disable(input.device().type())) {
+            return cell(cell, t[0], t[1], t[2], t[3], t[4], t[5], t[6]);
         }
+    }
+
+    private static Tensor[] cell(Cell cell, Tensor input, Tensor h, Tensor c, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
         List<Tensor> w = new ArrayList<>(List.of(wIh, wHh));
         if (bIh != null || bHh != null) {
             w.add(bIh);
