@@ -221,7 +221,7 @@ public final class CudaBackend implements Backend {
     public void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out) { PoolOps.maxPool2dBackward(gy, indices, out); }
 
     @Override
-    public void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out) { throw notYet("interpolate/upsample"); }
+    public void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out) { ResampleOps.resample2d(x, alongH, alongW, out); }
 
     // ------------------------------------------------------------------ whole recurrent networks (cuDNN)
 
@@ -229,9 +229,5 @@ public final class CudaBackend implements Backend {
     @Override
     public RecurrentNetwork recurrentNetwork() {
         return Boolean.parseBoolean(System.getProperty("kindling.cuda.cudnnRnn", "true")) ? CudnnRnn.INSTANCE : null;
-    }
-
-    private static UnsupportedOperationException notYet(String op) {
-        return new UnsupportedOperationException(op + " on CUDA tensors has no kernel yet; move the tensors to Device.CPU for this op");
     }
 }
