@@ -80,7 +80,10 @@ final class CudnnRnn implements RecurrentNetwork {
     @Override
     public Forward forward(Spec spec, NDArray x, NDArray h0, NDArray c0, List<NDArray> weights, boolean keepForBackward) {
         String op = spec.mode() + " (cuDNN)";
-        CudaDevice dev = Operand.device(op, x, h0);
+        List<NDArray> operands = new ArrayList<>(List.of(x, h0));
+        if (c0 != null) operands.add(c0);
+        operands.addAll(weights);
+        CudaDevice dev = Operand.device(op, operands.toArray(new NDArray[0]));
         dev.makeCurrent();
         DType t = x.dtype();
         CudnnRnnNetwork net = network(dev, spec, t);

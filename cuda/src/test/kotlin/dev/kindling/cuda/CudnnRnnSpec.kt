@@ -144,4 +144,11 @@ class CudnnRnnSpec : FunSpec({
         trained.sum().backward()
         x.grad()!!.data().to(Device.CPU).toDoubleArray().all { it.isFinite() } shouldBe true
     }
+
+    gpuTest("a layer left on the CPU with its input on the GPU is an error naming both devices") {
+        Random.manualSeed(49)
+        val lstm = LSTM(5, 7)
+        val e = io.kotest.assertions.throwables.shouldThrow<IllegalArgumentException> { lstm.forward(Tensor.randn(4, 2, 5).to(GPU)) }
+        e.message shouldBe "LSTM (cuDNN): tensors are on different devices, cuda:0 and cpu; move one with to(Device) first"
+    }
 })
