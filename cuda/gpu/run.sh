@@ -7,9 +7,10 @@
 #
 # doctor  what loaded from where, versions, GPUs (Kindling.doctor())
 # compile every kernel source through NVRTC for this GPU (KernelCatalog), before anything runs
-# tests   the kotest specs of kindling-cuda (every op against the CPU, gradchecks, training, memory)
+# tests   the kotest specs of kindling-cuda (every op against the CPU, gradchecks, training, memory;
+#         cuDNN convolutions and RNN/LSTM/GRU in CudnnSpec and CudnnRnnSpec)
 # bench   cuBLAS matmul 1024^2, an MLP 784-512-512-10 step, LeNet-5 (float32 and float16 autocast) and
-#         LSTM 64->256 x35 steps, beside PyTorch on the same card
+#         LSTM 64->256 x35 steps (through cuDNN's RNN API, then without it), beside PyTorch on the same card
 # soak    10,000 MLP steps: the allocator's reserved memory and the resident set must stay flat
 # Output goes to $OUT when set (the device tool's folder), else /tmp/kindling-gpu; the exit status
 # is non-zero when a step fails.
@@ -81,6 +82,9 @@ run_bench() {
   "$JAVA" "${JOPTS[@]}" -cp "$CP" dev.kindling.cuda.GpuBench mlp "$OUT/torch.txt" 2>&1 | tee -a "$OUT/bench.txt" || status=1
   "$JAVA" "${JOPTS[@]}" -cp "$CP" dev.kindling.cuda.GpuBench lenet "$OUT/torch.txt" 2>&1 | tee -a "$OUT/bench.txt" || status=1
   "$JAVA" "${JOPTS[@]}" -cp "$CP" dev.kindling.cuda.GpuBench lstm "$OUT/torch.txt" 2>&1 | tee -a "$OUT/bench.txt" || status=1
+  echo "LSTM step without cuDNN's RNN API (composed cuBLAS + elementwise kernels), for comparison:" | tee -a "$OUT/bench.txt"
+  "$JAVA" "${JOPTS[@]}" -Dkindling.cuda.cudnnRnn=false -cp "$CP" dev.kindling.cuda.GpuBench lstm "$OUT/torch.txt" 2>&1 \
+      | tee -a "$OUT/bench.txt" || status=1
 }
 
 run_soak() {

@@ -38,10 +38,22 @@ public final class Autocast implements AutoCloseable {
     }
 
     /**
-     * The ops that cast to the 16-bit type: PyTorch's lower-precision list, restricted to the Kindling
-     * ops that call {@link #cast} (conv1d reaches conv2d). Recurrent layers and attention are not cast yet.
+     * The ops that cast to the 16-bit type: PyTorch's CUDA lower-precision list, restricted to the Kindling
+     * ops that call {@link #cast} (conv1d reaches conv2d). The recurrent layers ("lstm", "gru", "rnnTanh",
+     * "rnnRelu": PyTorch's {@code _cudnn_rnn}) cast their input, state and weights; their cells
+     * ("lstmCell" ...) are PyTorch's {@code lstm_cell} and friends; attention is
+     * {@code scaled_dot_product_attention} and {@code _native_multi_head_attention}.
      */
-    public static final Set<String> LOWER_PRECISION_OPS = Set.of("matmul", "mm", "bmm", "linear", "conv2d", "convTranspose2d");
+    public static final Set<String> LOWER_PRECISION_OPS = Set.of("matmul", "mm", "bmm", "linear", "conv2d", "convTranspose2d",
+            "lstm", "gru", "rnnTanh", "rnnRelu", "lstmCell", "gruCell", "rnnTanhCell", "rnnReluCell",
+            "scaledDotProductAttention", "multiheadAttention");
+
+    /**
+     * Lower-precision ops of the CUDA list that PyTorch's CPU list lacks: on the CPU only the LSTM layer is
+     * cast ({@code mkldnn_rnn_layer}), never GRU, RNN or the cells.
+     */
+    public static final Set<String> CUDA_ONLY_OPS = Set.of("gru", "rnnTanh", "rnnRelu", "lstmCell", "gruCell", "rnnTanhCell",
+            "rnnReluCell");
 
     /** The ops that cast to float32: PyTorch's float32 list, restricted to the Kindling ops that call {@link #cast}. */
     public static final Set<String> FLOAT32_OPS = Set.of(
@@ -95,11 +107,17 @@ public final class Autocast implements AutoCloseable {
     /** Whether any thread has an autocast scope open (one counter read: the ops' fast exit). */
     public static boolean isActive() { return OPEN.get() != 0; }
 
-    /** What autocast does to the inputs of the op named {@code op}. */
+    /** What autocast does to the inputs of the op named {@code op} on CUDA. */
     public static Policy policy(String op) {
         if (LOWER_PRECISION_OPS.contains(op)) return Policy.LOWER_PRECISION;
         if (FLOAT32_OPS.contains(op)) return Policy.FLOAT32;
         return Policy.UNCHANGED;
+    }
+
+    /** What autocast does to the inputs of the op named {@code op} on {@code deviceType} (the CPU list lacks {@link #CUDA_ONLY_OPS}). */
+    public static Policy policy(Device.Type deviceType, String op) {
+        if (deviceType != Device.Type.CUDA && CUDA_ONLY_OPS.contains(op)) return Policy.UNCHANGED;
+        return policy(op);
     }
 
     /**
@@ -114,7 +132,7 @@ public final class Autocast implements AutoCloseable {
         if (t != DType.FLOAT32 && !t.isHalf()) return x;
         DType lower = STATE.get()[x.device().type().ordinal()];
         if (lower == null) return x;
-        switch (policy(op)) {
+        switch (policy(x.device().type(), op)) {
             case LOWER_PRECISION: return x.to(lower);
             case FLOAT32: return x.to(DType.FLOAT32);
             default: return x;

@@ -6,6 +6,7 @@ import dev.kindling.tensor.ConvParams;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.Device;
 import dev.kindling.tensor.NDArray;
+import dev.kindling.tensor.RecurrentNetwork;
 import dev.kindling.tensor.ReduceOp;
 import dev.kindling.tensor.Resampling;
 import dev.kindling.tensor.Storage;
@@ -220,9 +221,13 @@ public final class CudaBackend implements Backend {
     public void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out) { PoolOps.maxPool2dBackward(gy, indices, out); }
 
     @Override
-    public void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out) { throw notYet("interpolate/upsample"); }
+    public void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out) { ResampleOps.resample2d(x, alongH, alongW, out); }
 
-    private static UnsupportedOperationException notYet(String op) {
-        return new UnsupportedOperationException(op + " on CUDA tensors has no kernel yet; move the tensors to Device.CPU for this op");
+    // ------------------------------------------------------------------ whole recurrent networks (cuDNN)
+
+    /** cuDNN's RNN API for RNN/LSTM/GRU stacks; {@code -Dkindling.cuda.cudnnRnn=false} keeps them on Tensor ops. */
+    @Override
+    public RecurrentNetwork recurrentNetwork() {
+        return Boolean.parseBoolean(System.getProperty("kindling.cuda.cudnnRnn", "true")) ? CudnnRnn.INSTANCE : null;
     }
 }

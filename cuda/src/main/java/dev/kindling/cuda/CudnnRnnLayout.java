@@ -23,7 +23,45 @@ public final class CudnnRnnLayout {
     /** One gate block of one parameter: rows [rowOffset, rowOffset + rows) of {@code param} go to (pseudoLayer, linLayerId). */
     public record Block(String param, int rowOffset, int rows, int cols, int pseudoLayer, int linLayerId, boolean bias) {}
 
+    /**
+     * One device-to-device copy between a parameter and the weight space: {@code count} elements from
+     * element {@code paramOffset} of the {@code param}-th parameter (PyTorch's flat order) at element
+     * {@code spaceOffset} of the weight space.
+     */
+    public record Segment(int param, long paramOffset, long spaceOffset, long count) {}
+
     private CudnnRnnLayout() {}
+
+    /**
+     * The copies that move every parameter into the weight space (and gradients back), given where cuDNN
+     * put each block ({@code spaceOffsets[i]}, in elements, for {@code blocks.get(i)}). Blocks that follow
+     * each other in both the parameter and the weight space merge into one copy: cuDNN keeps a matrix's
+     * gate blocks side by side, so each parameter usually takes a single copy instead of one per gate.
+     */
+    public static List<Segment> segments(List<Block> blocks, long[] spaceOffsets) {
+        if (spaceOffsets.length != blocks.size()) {
+            throw new IllegalArgumentException("cuDNN RNN layout: " + blocks.size() + " blocks but " + spaceOffsets.length + " offsets");
+        }
+        List<String> params = new ArrayList<>();
+        List<Segment> out = new ArrayList<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            Block b = blocks.get(i);
+            int param = params.indexOf(b.param());
+            if (param < 0) {
+                param = params.size();
+                params.add(b.param());
+            }
+            long from = (long) b.rowOffset() * b.cols(), count = (long) b.rows() * b.cols();
+            Segment last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && last.param() == param && last.paramOffset() + last.count() == from
+                    && last.spaceOffset() + last.count() == spaceOffsets[i]) {
+                out.set(out.size() - 1, new Segment(param, last.paramOffset(), last.spaceOffset(), last.count() + count));
+            } else {
+                out.add(new Segment(param, from, spaceOffsets[i], count));
+            }
+        }
+        return out;
+    }
 
     /** The gate count of a mode: RNN_TANH/RNN_RELU 1, LSTM 4, GRU 3. */
     public static int gates(String mode) {

@@ -106,6 +106,8 @@ public final class KernelCatalog {
                 String name = KernelCache.kernelName(key);
                 out.add(new Entry(key, name, PoolOps.source(name, which, t)));
             }
+            String key = ResampleOps.key(t), name = KernelCache.kernelName(key);
+            out.add(new Entry(key, name, ResampleOps.source(name, t)));
         }
     }
 

@@ -55,4 +55,24 @@ class CudnnRnnLayoutSpec : FunSpec({
         shouldThrow<IllegalArgumentException> { CudnnRnnLayout.gates("LSTMP") }.message shouldBe
             "cuDNN RNN: mode must be RNN_TANH, RNN_RELU, LSTM or GRU, got \"LSTMP\""
     }
+
+    test("segments: gate blocks side by side in the weight space merge into one copy per parameter") {
+        val blocks = CudnnRnnLayout.blocks("LSTM", 3, 2, 1, false, true)
+        // Packed as cuDNN lays out a pseudo-layer: W gates, R gates, then the biases, each in gate order.
+        var at = 0L
+        val offsets = LongArray(blocks.size) { i -> at.also { at += blocks[i].rows * blocks[i].cols } }
+        CudnnRnnLayout.segments(blocks, offsets) shouldBe listOf(
+            CudnnRnnLayout.Segment(0, 0, 0, 24), CudnnRnnLayout.Segment(1, 0, 24, 16),
+            CudnnRnnLayout.Segment(2, 0, 40, 8), CudnnRnnLayout.Segment(3, 0, 48, 8))
+    }
+
+    test("segments: blocks cuDNN scatters (or reorders) each get their own copy, with the right parameter offsets") {
+        val blocks = CudnnRnnLayout.blocks("GRU", 2, 2, 1, false, false)   // weight_ih [6, 2] and weight_hh [6, 2], 3 gates each
+        val offsets = longArrayOf(100, 104, 108, 0, 50, 54)                 // weight_ih contiguous; weight_hh gate 0 apart
+        CudnnRnnLayout.segments(blocks, offsets) shouldBe listOf(
+            CudnnRnnLayout.Segment(0, 0, 100, 12),
+            CudnnRnnLayout.Segment(1, 0, 0, 4), CudnnRnnLayout.Segment(1, 4, 50, 8))
+        shouldThrow<IllegalArgumentException> { CudnnRnnLayout.segments(blocks, longArrayOf(0)) }.message shouldBe
+            "cuDNN RNN layout: 6 blocks but 1 offsets"
+    }
 })

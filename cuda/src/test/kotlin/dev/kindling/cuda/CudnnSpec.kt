@@ -14,6 +14,7 @@ import dev.kindling.optim.SGD
 import dev.kindling.tensor.ConvParams
 import dev.kindling.tensor.DType
 import dev.kindling.tensor.Device
+import dev.kindling.tensor.Resampling
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeLessThan
 import io.kotest.matchers.shouldBe
@@ -80,6 +81,31 @@ class CudnnSpec : FunSpec({
             assertMatches(gy.maxPool2dBackward(cpu[1], 9, 8), gy.to(GPU).maxPool2dBackward(gpu[1], 9, 8).to(Device.CPU),
                     "maxPool2d backward", rtolOf(dtype))
         }
+    }
+
+    for (dtype in listOf(DType.FLOAT32, DType.FLOAT64, DType.FLOAT16)) {
+        gpuTest("resample2d (nearest, bilinear, adaptive pooling) and its backward match the CPU in $dtype") {
+            val x = randn(DType.FLOAT32, 2, 3, 5, 7).to(dtype)
+            val maps = listOf(
+                Resampling.nearest(5, 10, Double.NaN) to Resampling.nearest(7, 13, Double.NaN),
+                Resampling.linear(5, 9, false, Double.NaN) to Resampling.linear(7, 14, true, Double.NaN),
+                Resampling.adaptive(5, 3) to Resampling.adaptive(7, 4))
+            for ((mh, mw) in maps) {
+                val cpu = x.resample2d(mh, mw)
+                assertMatches(cpu, x.to(GPU).resample2d(mh, mw).to(Device.CPU), "resample2d $dtype", rtolOf(dtype) * 4)
+                val gy = randn(DType.FLOAT32, *cpu.shape()).to(dtype)
+                assertMatches(gy.resample2d(mh.transpose(), mw.transpose()),
+                        gy.to(GPU).resample2d(mh.transpose(), mw.transpose()).to(Device.CPU), "resample2d backward $dtype", rtolOf(dtype) * 4)
+            }
+        }
+    }
+
+    gpuTest("F.interpolate on the GPU: bilinear upsampling and its gradient match the CPU; float64 gradcheck") {
+        val x = Tensor.randn(1, 2, 4, 5)
+        val cpu = F.interpolate(x, 2.0, "bilinear")
+        assertMatches(cpu.data(), F.interpolate(x.to(GPU), 2.0, "bilinear").data().to(Device.CPU), "interpolate", 1e-5)
+        val xd = Tensor.wrap(randn(DType.FLOAT64, 1, 2, 3, 4).to(GPU)).requiresGrad_(true)
+        GradCheck.gradcheck(java.util.function.Function { a: Array<Tensor> -> F.interpolate(a[0], 2.0, "bilinear") }, xd) shouldBe true
     }
 
     for (dtype in listOf(DType.FLOAT16, DType.BFLOAT16)) {

@@ -29,7 +29,32 @@ class AutocastSpec : FunSpec({
         for (op in listOf("softmax", "logSoftmax", "exp", "log", "pow", "sum", "mseLoss", "crossEntropy", "nllLoss")) {
             Autocast.policy(op) shouldBe Autocast.Policy.FLOAT32
         }
-        for (op in listOf("relu", "add", "mul", "maxPool2d", "cat", "lstm")) Autocast.policy(op) shouldBe Autocast.Policy.UNCHANGED
+        for (op in listOf("relu", "add", "mul", "maxPool2d", "cat", "dropout")) Autocast.policy(op) shouldBe Autocast.Policy.UNCHANGED
+    }
+
+    test("recurrent layers and attention follow PyTorch's lists: all of them on CUDA, only the LSTM layer on the CPU") {
+        for (op in listOf("lstm", "gru", "rnnTanh", "rnnRelu", "lstmCell", "gruCell", "scaledDotProductAttention", "multiheadAttention")) {
+            Autocast.policy(Device.Type.CUDA, op) shouldBe Autocast.Policy.LOWER_PRECISION
+        }
+        Autocast.policy(Device.Type.CPU, "lstm") shouldBe Autocast.Policy.LOWER_PRECISION
+        Autocast.policy(Device.Type.CPU, "scaledDotProductAttention") shouldBe Autocast.Policy.LOWER_PRECISION
+        for (op in listOf("gru", "rnnTanh", "rnnRelu", "lstmCell", "gruCell")) Autocast.policy(Device.Type.CPU, op) shouldBe Autocast.Policy.UNCHANGED
+    }
+
+    test("under CPU autocast an LSTM runs in bfloat16 and gives float32 gradients; a GRU stays in float32, as PyTorch's CPU list") {
+        Random.manualSeed(6)
+        val lstm = dev.kindling.nn.LSTM(3, 4)
+        val gru = dev.kindling.nn.GRU(3, 4)
+        val x = Tensor.randn(5, 2, 3)
+        val out = cpuAutocast { lstm.forward(x) }
+        out.dtype() shouldBe DType.BFLOAT16
+        val full = lstm.forward(x).toDoubleArray()
+        out.toDoubleArray().zip(full.toList()).forEach { (a, b) -> abs(a - b) shouldBeLessThan 0.03 }
+        out.to(DType.FLOAT32).sum().backward()
+        lstm.parameters().forEach { it.grad()!!.dtype() shouldBe DType.FLOAT32 }
+        cpuAutocast { gru.forward(x) }.dtype() shouldBe DType.FLOAT32
+        val q = Tensor.randn(2, 4, 8)
+        cpuAutocast { F.scaledDotProductAttention(q, q, q) }.dtype() shouldBe DType.BFLOAT16
     }
 
     test("default types: float16 on CUDA, bfloat16 on the CPU; a non-16-bit type is refused") {

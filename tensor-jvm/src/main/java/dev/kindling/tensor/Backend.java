@@ -89,4 +89,12 @@ public interface Backend {
 
     /** out[n, c] = alongH x[n, c] alongW^T for every plane. */
     void resample2d(NDArray x, Resampling alongH, Resampling alongW, NDArray out);
+
+    // ------------------------------------------------------------------ whole-network kernels offered by some devices
+
+    /**
+     * A library that runs a whole recurrent network in one call (cuDNN), or null when this device has
+     * none: nn's recurrent layers then run their own per-layer kernels (the CPU's fused ones, or Tensor ops).
+     */
+    default RecurrentNetwork recurrentNetwork() { return null; }
 }

@@ -1,5 +1,6 @@
 package dev.kindling.nn.functional;
 
+import dev.kindling.amp.Autocast;
 import dev.kindling.autograd.Tensor;
 import dev.kindling.nn.AttentionOutput;
 import dev.kindling.nn.Transformer;
@@ -61,6 +62,12 @@ final class Attention {
                     + " scores " + Shapes.str(scores) + " ([..., L, S])");
         }
         double factor = Double.isNaN(scale) ? 1 / Math.sqrt(e) : scale;
+        if (Autocast.isActive()) {
+            query = Autocast.cast(op, query);
+            key = Autocast.cast(op, key);
+            value = Autocast.cast(op, value);
+            if (mask != null && mask.dtype().isFloatingPoint()) mask = mask.to(query.dtype());
+        }
         return attend(query.mul(factor), key, value, mask, dropoutP).output();
     }
 
@@ -115,6 +122,14 @@ final class Attention {
                                               boolean averageAttnWeights, boolean isCausal, boolean batchFirst) {
         String op = "multiHeadAttention";
         boolean batched = checkRanks(op, query, key, value, keyPaddingMask, attnMask);
+        if (Autocast.isActive()) {
+            // Cast once per distinct tensor, so self-attention still sees query == key == value below.
+            Tensor q16 = Autocast.cast("multiheadAttention", query);
+            Tensor k16 = key == query ? q16 : Autocast.cast("multiheadAttention", key);
+            value = value == key ? k16 : value == query ? q16 : Autocast.cast("multiheadAttention", value);
+            query = q16;
+            key = k16;
+        }
         Tensor q = query, k = key, v = value, padding = keyPaddingMask;
         if (!batched) {
             q = q.unsqueeze(1);

@@ -1,12 +1,17 @@
 package dev.kindling.nn.functional;
 
+import dev.kindling.amp.Autocast;
 import dev.kindling.autograd.Tensor;
+import dev.kindling.tensor.Backends;
 import dev.kindling.tensor.DType;
+import dev.kindling.tensor.RecurrentNetwork;
 import dev.kindling.tensor.Shapes;
 import dev.kindling.tensor.cpu.RecurrentKernels.Cell;
 import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The computation behind RNN, LSTM and GRU and their cells (torch's {@code _VF.lstm},
@@ -15,8 +20,10 @@ import java.util.List;
  *
  * <p>Per layer, the input projection of every time step and both directions is one GEMM
  * (x [N, in] @ [W_ih; W_ih_reverse]^T); the recurrence then runs in one autograd node per layer
- * whose forward and backward are fused CPU kernels (docs/recurrent.md). Other devices and dtypes run
- * the same math as Tensor ops, step by step.
+ * whose forward and backward are fused CPU kernels (docs/recurrent.md). A device whose backend offers a
+ * {@link RecurrentNetwork} (cuDNN on CUDA) runs the whole stack in it instead, as one node; other devices
+ * and dtypes run the same math as Tensor ops, step by step. Under autocast the input, state and weights
+ * are cast as PyTorch's {@code _cudnn_rnn} does (docs/cuda.md).
  */
 public final class Recurrent {
     private Recurrent() {}
@@ -32,12 +39,38 @@ public final class Recurrent {
      */
     public static Tensor[] run(String mode, Tensor input, long[] batchSizes, Tensor h0, Tensor c0, List<Tensor> weights,
                                boolean hasBiases, int numLayers, double dropout, boolean train, boolean bidirectional) {
+        // The CPU never offers a whole-network kernel: its layers keep their fused per-layer path untouched.
+        RecurrentNetwork network = input.device().isCpu() ? null : Backends.of(input.device()).recurrentNetwork();
+        return run(network, mode, input, batchSizes, h0, c0, weights, hasBiases, numLayers, dropout, train, bidirectional);
+    }
+
+    /**
+     * {@link #run} with the device's whole-network library given explicitly (null for none): when it
+     * takes the call, the stack is one autograd node ({@link DeviceRecurrent}); otherwise layer by layer.
+     */
+    static Tensor[] run(RecurrentNetwork network, String mode, Tensor input, long[] batchSizes, Tensor h0, Tensor c0,
+                        List<Tensor> weights, boolean hasBiases, int numLayers, double dropout, boolean train,
+                        boolean bidirectional) {
         Cell cell = cell(mode);
         int d = bidirectional ? 2 : 1, per = hasBiases ? 4 : 2;
         if (weights.size() != numLayers * d * per) {
             throw new IllegalArgumentException(mode + ": expects " + numLayers * d * per + " weights (" + numLayers + " layers x "
                     + d + " directions x " + per + "), got " + weights.size());
         }
+        if (!Autocast.isActive()) return stack(network, cell, input, batchSizes, h0, c0, weights, hasBiases, numLayers, dropout, train, d);
+        String op = autocastName(cell);
+        List<Tensor> w = weights.stream().map(t -> Autocast.cast(op, t)).collect(Collectors.toList());
+        Tensor x = Autocast.cast(op, input), h = Autocast.cast(op, h0), c = Autocast.cast(op, c0);
+        // As PyTorch's autocast wrappers: the op's own ops (the input projection's matmul) see no autocast.
+        try (Autocast ignored = Autocast.disable(input.device().type())) {
+            return stack(network, cell, x, batchSizes, h, c, w, hasBiases, numLayers, dropout, train, d);
+        }
+    }
+
+    private static Tensor[] stack(RecurrentNetwork network, Cell cell, Tensor input, long[] batchSizes, Tensor h0, Tensor c0,
+                                  List<Tensor> weights, boolean hasBiases, int numLayers, double dropout, boolean train, int d) {
+        String mode = cell.name();
+        boolean bidirectional = d == 2;
         Steps steps;
         Tensor x;
         if (batchSizes == null) {
@@ -52,6 +85,26 @@ public final class Recurrent {
         int hidden = weights.get(1).size(1), layers = numLayers * d;
         if (h0 == null) h0 = Tensor.zeros(x.dtype(), layers, steps.batch(), hidden).to(x.device());
         if (cell == Cell.LSTM && c0 == null) c0 = Tensor.zeros(x.dtype(), layers, steps.batch(), hidden).to(x.device());
+        if (network != null) {
+            long[] sizes = batchSizes != null ? batchSizes : padded(steps.count(), steps.batch());
+            RecurrentNetwork.Spec spec = new RecurrentNetwork.Spec(mode, x.size(1), hidden, numLayers, bidirectional, hasBiases,
+                    train ? dropout : 0, sizes);
+            if (network.unsupported(spec, x.dtype()) == null) {
+                checkDtypes(cell, x, weights, h0, c0);
+                Tensor[] r = new DeviceRecurrent(network, spec).apply(DeviceRecurrent.inputs(x, h0, c0, weights));
+                if (batchSizes == null) r[0] = r[0].reshape(steps.count(), steps.batch(), d * hidden);
+                return r;
+            }
+        }
+        Tensor[] r = layers(cell, steps, x, h0, c0, weights, hasBiases, numLayers, dropout, train, d);
+        if (batchSizes == null) r[0] = r[0].reshape(steps.count(), steps.batch(), d * hidden);
+        return r;
+    }
+
+    /** The stack layer by layer: out [N, D*H], h_n and (LSTM) c_n [layers * D, B, H]. */
+    static Tensor[] layers(Cell cell, Steps steps, Tensor x, Tensor h0, Tensor c0, List<Tensor> weights, boolean hasBiases,
+                           int numLayers, double dropout, boolean train, int d) {
+        int per = hasBiases ? 4 : 2, hidden = weights.get(1).size(1);
         List<Tensor> hN = new ArrayList<>(), cN = new ArrayList<>();
         for (int l = 0; l < numLayers; l++) {
             if (l > 0 && train && dropout > 0) x = F.dropout(x, dropout, true);
@@ -62,10 +115,15 @@ public final class Recurrent {
             hN.add(r[1]);
             if (cell == Cell.LSTM) cN.add(r[2]);
         }
-        Tensor out = batchSizes == null ? x.reshape(steps.count(), steps.batch(), d * hidden) : x;
         Tensor h = numLayers == 1 ? hN.get(0) : Tensor.cat(hN, 0);
-        if (cell != Cell.LSTM) return new Tensor[]{out, h};
-        return new Tensor[]{out, h, numLayers == 1 ? cN.get(0) : Tensor.cat(cN, 0)};
+        if (cell != Cell.LSTM) return new Tensor[]{x, h};
+        return new Tensor[]{x, h, numLayers == 1 ? cN.get(0) : Tensor.cat(cN, 0)};
+    }
+
+    private static long[] padded(int count, int batch) {
+        long[] sizes = new long[count];
+        Arrays.fill(sizes, batch);
+        return sizes;
     }
 
     /**
@@ -74,6 +132,16 @@ public final class Recurrent {
      */
     public static Tensor[] cell(String mode, Tensor input, Tensor h, Tensor c, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
         Cell cell = cell(mode);
+        if (!Autocast.isActive()) return cell(cell, input, h, c, wIh, wHh, bIh, bHh);
+        String op = autocastName(cell) + "Cell";
+        Tensor[] t = {input, h, c, wIh, wHh, bIh, bHh};
+        for (int i = 0; i < t.length; i++) t[i] = Autocast.cast(op, t[i]);
+        try (Autocast ignored = Autocast.disable(input.device().type())) {
+            return cell(cell, t[0], t[1], t[2], t[3], t[4], t[5], t[6]);
+        }
+    }
+
+    private static Tensor[] cell(Cell cell, Tensor input, Tensor h, Tensor c, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh) {
         List<Tensor> w = new ArrayList<>(List.of(wIh, wHh));
         if (bIh != null || bHh != null) {
             w.add(bIh);
@@ -125,6 +193,15 @@ public final class Recurrent {
             case "LSTM": return Cell.LSTM;
             case "GRU": return Cell.GRU;
             default: throw new IllegalArgumentException("recurrent: mode must be RNN_TANH, RNN_RELU, LSTM or GRU, got \"" + mode + "\"");
+        }
+    }
+
+    /** The op name autocast's lists use for a whole layer ("lstm", "gru", "rnnTanh", "rnnRelu"); cells add "Cell". */
+    private static String autocastName(Cell cell) {
+        switch (cell) {
+            case LSTM: return "lstm";
+            case GRU: return "gru";
+            default: return cell == Cell.RNN_TANH ? "rnnTanh" : "rnnRelu";
         }
     }
 

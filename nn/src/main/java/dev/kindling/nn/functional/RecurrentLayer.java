@@ -148,7 +148,14 @@ final class RecurrentLayer extends MultiOutputFunction {
 
     /** createGraph: differentiates the Tensor-op form of this layer, recomputed from the saved inputs. */
     private Tensor[] differentiableBackward(FunctionContext ctx, Tensor[] in, Tensor[] grads) {
-        Tensor[] outs = RecurrentComposite.layer(cell, steps, hidden, directions, in);
+        return gradientsOf(ctx, in, RecurrentComposite.layer(cell, steps, hidden, directions, in), grads);
+    }
+
+    /**
+     * The gradients, as a differentiable graph, of a node's inputs {@code in} from the outputs {@code outs}
+     * of its Tensor-op recomputation, seeded with the node's output gradients; null where none is needed.
+     */
+    static Tensor[] gradientsOf(FunctionContext ctx, Tensor[] in, Tensor[] outs, Tensor[] grads) {
         List<Tensor> wrt = new ArrayList<>();
         List<Integer> slots = new ArrayList<>();
         for (int i = 0; i < in.length; i++) {
