@@ -2,6 +2,7 @@ package dev.kindling.samples;
 
 import dev.kindling.autograd.Tensor;
 import java.awt.image.BufferedImage;
+import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -61,16 +62,19 @@ final class ImageGrid {
     }
 
     private static void draw(BufferedImage img, float[] data, int offset, int h, int w, int x0, int y0) {
+        // The raster's samples are the grey levels themselves; setRGB would convert through the grey colour
+        // space's gamma and shift them.
+        WritableRaster raster = img.getRaster();
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                int g = grey(data[offset + y * w + x]), rgb = g << 16 | g << 8 | g;
-                for (int dy = 0; dy < SCALE; dy++) for (int dx = 0; dx < SCALE; dx++) img.setRGB(x0 + x * SCALE + dx, y0 + y * SCALE + dy, rgb);
+                int g = grey(data[offset + y * w + x]);
+                for (int dy = 0; dy < SCALE; dy++) for (int dx = 0; dx < SCALE; dx++) raster.setSample(x0 + x * SCALE + dx, y0 + y * SCALE + dy, 0, g);
             }
         }
     }
 
     private static void fill(BufferedImage img, int g) {
-        int rgb = g << 16 | g << 8 | g;
-        for (int y = 0; y < img.getHeight(); y++) for (int x = 0; x < img.getWidth(); x++) img.setRGB(x, y, rgb);
+        WritableRaster raster = img.getRaster();
+        for (int y = 0; y < img.getHeight(); y++) for (int x = 0; x < img.getWidth(); x++) raster.setSample(x, y, 0, g);
     }
 }
