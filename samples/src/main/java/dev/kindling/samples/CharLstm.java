@@ -8,6 +8,7 @@ import dev.kindling.nn.RecurrentState;
 import dev.kindling.nn.functional.F;
 import dev.kindling.nn.utils.ClipGrad;
 import dev.kindling.optim.Adam;
+import dev.kindling.optim.lr.CosineAnnealingLR;
 import dev.kindling.tensor.Generator;
 import dev.kindling.util.ProgressBar;
 import java.io.PrintStream;
@@ -23,7 +24,7 @@ import java.util.Map;
  * truncated backpropagation through time: the text is laid out as {@code batch-size} parallel streams
  * ({@link TextCorpus#batchify}), each step trains on the next {@code seq-len} characters of every stream
  * and carries the LSTM state (detached) into the following step. Gradients are clipped to norm
- * {@code clip}; Adam. An epoch here is {@code steps} such steps (25 x 32 x 64 = 51,200 characters by default,
+ * {@code clip}; Adam, its rate annealed along a half cosine to lr / 30. An epoch here is {@code steps} such steps (25 x 32 x 64 = 51,200 characters by default,
  * not a pass over the whole book); after each one the sample prints the training and validation loss per
  * character, in nats and in bits, and a passage sampled at {@code temperature}. The last 10% of the book is
  * held out; validation reads its first {@code val-chars} characters. The last line
@@ -32,7 +33,7 @@ import java.util.Map;
  * mvn -B -ntp -pl samples -am package -Dmaven.test.skip=true -Dsample=char-lstm
  * </pre>
  * Options: {@code --epochs 40 --steps 25 --batch-size 32 --seq-len 64 --embedding 64 --hidden 256 --lr 0.003
- * --clip 1.0 --temperature 0.8 --sample-length 160 --prime "The " --val-chars 32768 --seed 0 --data DIR}.
+ * --clip 1.0 --temperature 0.8 --sample-length 160 --prime "The " --val-chars 16384 --seed 0 --data DIR}.
  */
 public final class CharLstm {
     private CharLstm() {}
@@ -40,7 +41,7 @@ public final class CharLstm {
     /** The settings of a run; {@link #defaults()} are the command line's. */
     public record Config(int epochs, int steps, int batchSize, int seqLen, int embedding, int hidden, double lr, double clip,
                          double temperature, int sampleLength, String prime, int valChars, long seed) {
-        public static Config defaults() { return new Config(40, 25, 32, 64, 64, 256, 3e-3, 1.0, 0.8, 160, "The ", 32768, 0); }
+        public static Config defaults() { return new Config(40, 25, 32, 64, 64, 256, 3e-3, 1.0, 0.8, 160, "The ", 16384, 0); }
     }
 
     /** What a run measured: validation loss per character (nats) after the first and the last epoch, and the last sample. */
@@ -82,8 +83,8 @@ public final class CharLstm {
         Generator sampler = new Generator(c.seed());
         Tensor[] split = corpus.split(0.1);
         Tensor train = TextCorpus.batchify(split[0], c.batchSize());
-        // The first valChars characters of the validation text as 64 streams: validation then costs a few
-        // training steps' forward passes, and each stream (512 characters by default) lets the state warm up.
+        // The first valChars characters of the validation text as up to 64 streams: validation then costs a
+        // few training steps' forward passes, and each stream (256 characters by default) lets the state warm up.
         Tensor valText = split[1].narrow(0, 0, Math.min(split[1].size(0), Math.max(2, c.valChars())));
         Tensor val = TextCorpus.batchify(valText, Math.max(1, Math.min(64, valText.size(0) / (4 * c.seqLen()))));
         out.printf(Locale.ROOT, "%s: %d characters, vocabulary of %d; %d for training as %d streams of %d; validation on %d of the last %d%n",
@@ -91,6 +92,9 @@ public final class CharLstm {
 
         CharModel model = new CharModel(corpus.vocabSize(), c.embedding(), c.hidden());
         Adam optimizer = new Adam(model.parameters(), c.lr());
+        // The rate follows a half cosine from lr down to lr / 30 over the whole run, step by step: the
+        // late, small steps settle the loss lower than a constant rate does in the same time.
+        CosineAnnealingLR schedule = new CosineAnnealingLR(optimizer, c.epochs() * c.steps(), c.lr() / 30);
         out.println(model);
         double first = Double.NaN, last = Double.NaN;
         String sample = "";
@@ -98,6 +102,7 @@ public final class CharLstm {
         RecurrentState state = null;
         for (int epoch = 1; epoch <= c.epochs(); epoch++) {
             long start = System.nanoTime();
+            double epochLr = optimizer.paramGroups().get(0).lr();
             model.train();
             ProgressBar bar = Progress.epoch(epoch, c.epochs(), c.steps(), out);
             double lossSum = 0;
@@ -115,6 +120,7 @@ public final class CharLstm {
                 loss.backward();
                 ClipGrad.clipGradNorm_(model.parameters(), c.clip());
                 optimizer.step();
+                schedule.step();
                 // Truncation: the next step starts from these values but backward stops here.
                 state = s.state().detach();
                 lossSum += loss.item();
@@ -125,8 +131,8 @@ public final class CharLstm {
             if (epoch == 1) first = valLoss;
             last = valLoss;
             sample = sample(model, corpus, c.prime(), c.sampleLength(), c.temperature(), sampler);
-            out.printf(Locale.ROOT, "epoch %d/%d  train loss %.4f nats/char (%.3f bits)  val loss %.4f nats/char (%.3f bits)  time %.2f s%n",
-                    epoch, c.epochs(), trainLoss, bits(trainLoss), valLoss, bits(valLoss), (System.nanoTime() - start) / 1e9);
+            out.printf(Locale.ROOT, "epoch %d/%d  lr %.6f  train loss %.4f nats/char (%.3f bits)  val loss %.4f nats/char (%.3f bits)  time %.2f s%n",
+                    epoch, c.epochs(), epochLr, trainLoss, bits(trainLoss), valLoss, bits(valLoss), (System.nanoTime() - start) / 1e9);
             out.printf(Locale.ROOT, "sample (temperature %.2f): %s%n", c.temperature(), sample.replace("\n", "\n    "));
         }
         Result r = new Result(first, last, sample);

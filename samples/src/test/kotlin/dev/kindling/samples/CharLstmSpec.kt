@@ -28,7 +28,7 @@ class CharLstmSpec : FunSpec({
         val epochLines = lines.filter { it.matches(Regex("""epoch \d/4  train loss .*""")) }
         epochLines.size shouldBe 4
         epochLines[3] shouldMatch Regex(
-            """epoch 4/4  train loss \d\.\d{4} nats/char \(\d\.\d{3} bits\)  val loss \d\.\d{4} nats/char \(\d\.\d{3} bits\)  time \d+\.\d\d s""")
+            """epoch 4/4  lr \d\.\d{6}  train loss \d\.\d{4} nats/char \(\d\.\d{3} bits\)  val loss \d\.\d{4} nats/char \(\d\.\d{3} bits\)  time \d+\.\d\d s""")
         lines.count { it.startsWith("sample (temperature 0.80): ") } shouldBe 4
         val r = result!!
         // Untrained, the loss is about ln(66) = 4.19 nats; 48 steps of Adam must bring it well down.
