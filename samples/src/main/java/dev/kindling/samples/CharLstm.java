@@ -87,8 +87,8 @@ public final class CharLstm {
         // few training steps' forward passes, and each stream (256 characters by default) lets the state warm up.
         Tensor valText = split[1].narrow(0, 0, Math.min(split[1].size(0), Math.max(2, c.valChars())));
         Tensor val = TextCorpus.batchify(valText, Math.max(1, Math.min(64, valText.size(0) / (4 * c.seqLen()))));
-        out.printf(Locale.ROOT, "%s: %d characters, vocabulary of %d; %d for training as %d streams of %d; validation on %d of the last %d%n",
-                corpus, corpus.length(), corpus.vocabSize(), split[0].size(0), train.size(0), train.size(1), val.numel(), split[1].size(0));
+        out.printf(Locale.ROOT, "%s: %d for training as %d streams of %d; validation on %d of the last %d%n",
+                corpus, split[0].size(0), train.size(0), train.size(1), val.numel(), split[1].size(0));
 
         CharModel model = new CharModel(corpus.vocabSize(), c.embedding(), c.hidden());
         Adam optimizer = new Adam(model.parameters(), c.lr());
