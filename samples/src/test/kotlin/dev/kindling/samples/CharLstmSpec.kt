@@ -25,7 +25,7 @@ class CharLstmSpec : FunSpec({
         lines[0] shouldContain "TextCorpus(15441 characters, 66 distinct)"
         progressLines(lines).size shouldBe 4
         progressLines(lines)[0] shouldContain "epoch 1/4: 12 steps, 1,536 samples in"
-        val epochLines = lines.filter { it.matches(Regex("""epoch \d/4  train loss .*""")) }
+        val epochLines = lines.filter { it.matches(Regex("""epoch \d/4  lr .*""")) }
         epochLines.size shouldBe 4
         epochLines[3] shouldMatch Regex(
             """epoch 4/4  lr \d\.\d{6}  train loss \d\.\d{4} nats/char \(\d\.\d{3} bits\)  val loss \d\.\d{4} nats/char \(\d\.\d{3} bits\)  time \d+\.\d\d s""")
