@@ -24,15 +24,15 @@ import java.util.Map;
  * truncated backpropagation through time: the text is laid out as {@code batch-size} parallel streams
  * ({@link TextCorpus#batchify}), each step trains on the next {@code seq-len} characters of every stream
  * and carries the LSTM state (detached) into the following step. Gradients are clipped to norm
- * {@code clip}; Adam, its rate annealed along a half cosine to lr / 30. An epoch here is {@code steps} such steps (15 x 32 x 64 = 30,720 characters by default,
- * not a pass over the whole book: 64 of them see 1.8 passes); after each one the sample prints the training and validation loss per
+ * {@code clip}; Adam, its rate annealed along a half cosine to lr / 30. An epoch here is {@code steps} such steps (20 x 32 x 64 = 40,960 characters by default,
+ * not a pass over the whole book: 125 of them see 4.8 passes); after each one the sample prints the training and validation loss per
  * character, in nats and in bits, and a passage sampled at {@code temperature}. The last 10% of the book is
  * held out; validation reads its first {@code val-chars} characters. The last line
  * compares the final validation loss with the first epoch's.
  * <pre>
  * mvn -B -ntp -pl samples -am package -Dmaven.test.skip=true -Dsample=char-lstm
  * </pre>
- * Options: {@code --epochs 64 --steps 15 --batch-size 32 --seq-len 64 --embedding 64 --hidden 256 --lr 0.003
+ * Options: {@code --epochs 125 --steps 20 --batch-size 32 --seq-len 64 --embedding 64 --hidden 256 --lr 0.003
  * --clip 1.0 --temperature 0.8 --sample-length 120 --prime "The " --val-chars 8192 --seed 0 --data DIR}.
  */
 public final class CharLstm {
@@ -41,7 +41,7 @@ public final class CharLstm {
     /** The settings of a run; {@link #defaults()} are the command line's. */
     public record Config(int epochs, int steps, int batchSize, int seqLen, int embedding, int hidden, double lr, double clip,
                          double temperature, int sampleLength, String prime, int valChars, long seed) {
-        public static Config defaults() { return new Config(64, 15, 32, 64, 64, 256, 3e-3, 1.0, 0.8, 120, "The ", 8192, 0); }
+        public static Config defaults() { return new Config(125, 20, 32, 64, 64, 256, 3e-3, 1.0, 0.8, 120, "The ", 8192, 0); }
     }
 
     /** What a run measured: validation loss per character (nats) after the first and the last epoch, and the last sample. */
