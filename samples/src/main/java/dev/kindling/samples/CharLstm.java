@@ -24,11 +24,12 @@ import java.util.Map;
  * truncated backpropagation through time: the text is laid out as {@code batch-size} parallel streams
  * ({@link TextCorpus#batchify}), each step trains on the next {@code seq-len} characters of every stream
  * and carries the LSTM state (detached) into the following step. Gradients are clipped to norm
- * {@code clip}; Adam, its rate annealed along a half cosine to lr / 30. An epoch here is {@code steps} such steps (20 x 32 x 64 = 40,960 characters by default,
- * not a pass over the whole book: 125 of them see 4.8 passes); after each one the sample prints the training and validation loss per
- * character, in nats and in bits, and a passage sampled at {@code temperature}. The last 10% of the book is
- * held out; validation reads its first {@code val-chars} characters. The last line
- * compares the final validation loss with the first epoch's.
+ * {@code clip}; Adam, its rate annealed along a half cosine to lr / 30. An epoch here is {@code steps}
+ * such steps (20 x 32 x 64 = 40,960 characters by default, not a pass over the whole book: 125 of them
+ * see 4.8 passes); after each one the sample prints the training and validation loss per character, in
+ * nats and in bits, and a passage sampled at {@code temperature}. The last 10% of the book is held out;
+ * validation reads its first {@code val-chars} characters. The last line compares the final validation
+ * loss with the first epoch's.
  * <pre>
  * mvn -B -ntp -pl samples -am package -Dmaven.test.skip=true -Dsample=char-lstm
  * </pre>
