@@ -12,6 +12,7 @@ import dev.kindling.nn.functional.F;
 import dev.kindling.optim.Adam;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.Generator;
+import dev.kindling.util.ProgressBar;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
@@ -66,6 +67,7 @@ public final class CustomOp {
             long start = System.nanoTime();
             double lossSum = 0;
             int batches = 0;
+            ProgressBar bar = Progress.epoch(epoch, epochs, loader.size(), out);
             for (Tensor[] batch : loader) {
                 optimizer.zeroGrad();
                 Tensor loss = F.crossEntropy(model.forward(batch[0]), batch[1]);
@@ -73,7 +75,9 @@ public final class CustomOp {
                 optimizer.step();
                 lossSum += loss.item();
                 batches++;
+                bar.step(batch[0].size(0), Progress.values("loss", lossSum / batches));
             }
+            bar.finish(Map.of());
             try (GradMode.Scope noGrad = GradMode.noGrad()) {
                 accuracy = model.forward(test[0]).argmax(1, false).eq(test[1]).sum().item() / test[1].numel();
             }

@@ -10,6 +10,7 @@ import dev.kindling.nn.Module;
 import dev.kindling.nn.functional.F;
 import dev.kindling.optim.Adam;
 import dev.kindling.tensor.Generator;
+import dev.kindling.util.ProgressBar;
 import java.io.PrintStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -84,6 +85,7 @@ public final class DynamicNet {
             List<Expr> train = expressions(g, trees, maxLeaves);
             double lossSum = 0;
             int batches = 0;
+            ProgressBar bar = Progress.epoch(epoch, epochs, (train.size() + 15) / 16, out);
             for (int from = 0; from < train.size(); from += 16) {
                 List<Expr> batch = train.subList(from, Math.min(train.size(), from + 16));
                 optimizer.zeroGrad();
@@ -92,7 +94,9 @@ public final class DynamicNet {
                 optimizer.step();
                 lossSum += loss.item();
                 batches++;
+                bar.step(batch.size(), Progress.values("loss", lossSum / batches));
             }
+            bar.finish(Map.of());
             accuracy = accuracy(model, test);
             out.printf(Locale.ROOT, "epoch %d/%d  expressions up to %d digits  train loss %.4f  test accuracy %.2f%%  time %.2f s%n",
                     epoch, epochs, maxLeaves, lossSum / batches, 100 * accuracy, (System.nanoTime() - start) / 1e9);

@@ -2,8 +2,10 @@ package dev.kindling.samples;
 
 import dev.kindling.data.DatasetException;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -15,11 +17,19 @@ public final class Samples {
 
     static {
         SAMPLES.put("mnist-mlp", MnistMlp::main);
+        SAMPLES.put("mnist-cnn", MnistCnn::main);
+        SAMPLES.put("autoencoder", Autoencoder::main);
+        SAMPLES.put("char-lstm", CharLstm::main);
         SAMPLES.put("custom-op", CustomOp::main);
         SAMPLES.put("dynamic-net", DynamicNet::main);
+        SAMPLES.put("mnist-mlp-kt", MnistMlpKt::main);
+        SAMPLES.put("mnist-cnn-kt", MnistCnnKt::main);
     }
 
     private Samples() {}
+
+    /** The registered names, in the order the usage message lists them. */
+    static Set<String> names() { return Collections.unmodifiableSet(SAMPLES.keySet()); }
 
     public static void main(String[] args) {
         Consumer<String[]> sample = args.length == 0 ? null : SAMPLES.get(args[0]);

@@ -82,7 +82,9 @@ class SamplesSpec : FunSpec({
     test("custom-op checks its op, then trains with it") {
         val lines = captured { CustomOp.run(2, 256, 0, it) }
         lines[0] shouldBe "SquarePlus: gradcheck and gradgradcheck passed (float64, 20 elements)"
-        lines.filter { it.startsWith("epoch ") }.size shouldBe 2
+        lines.filter { it.startsWith("epoch ") && it.contains("test accuracy") }.size shouldBe 2
+        // 256 points in batches of 64: the progress bar's summary line per epoch.
+        lines.filter { it.startsWith("epoch ") && it.contains(": 4 steps, 256 samples in") }.size shouldBe 2
         lines.last() shouldMatch Regex(FINAL_LINE)
     }
 
@@ -90,6 +92,8 @@ class SamplesSpec : FunSpec({
         val lines = captured { DynamicNet.run(1, 48, 0, it) }
         lines.filter { it.contains("digits -> graph of") }.size shouldBe 3
         lines.filter { it.startsWith("epoch 1/1  expressions up to 3 digits") }.size shouldBe 1
+        // 48 trees in batches of 16: the progress bar's summary line.
+        lines.filter { it.startsWith("epoch 1/1: 3 steps, 48 samples in") }.size shouldBe 1
         lines.last() shouldMatch Regex(FINAL_LINE)
     }
 
