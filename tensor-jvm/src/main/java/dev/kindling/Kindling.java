@@ -28,6 +28,8 @@ public final class Kindling {
                 System.getProperty("os.arch"), rt.availableProcessors(), rt.maxMemory() >> 20));
         s.append("JavaCPP ").append(Loader.class.getPackage().getImplementationVersion()).append(", platform ")
                 .append(Loader.getPlatform()).append(", cache ").append(cacheDir()).append('\n');
+        s.append("CPU threads: ").append(dev.kindling.tensor.cpu.Parallel.threads())
+                .append(" (-Dkindling.threads); large loops and GEMMs split over them, OpenBLAS single-threaded inside\n");
         s.append(openblas());
         boolean any = false;
         for (Diagnostic d : ServiceLoader.load(Diagnostic.class)) {

@@ -20,6 +20,7 @@ class DoctorSpec : FunSpec({
         report shouldContain "Kindling doctor"
         report shouldContain "Java " + System.getProperty("java.version")
         report shouldContain "OpenBLAS loaded"
+        report shouldContain "CPU threads: ${dev.kindling.tensor.cpu.Parallel.threads()} (-Dkindling.threads)"
         report shouldContain "CUDA (kindling-cuda, JNI bindings org.bytedeco:cuda"
     }
 
