@@ -8,6 +8,7 @@ import dev.kindling.nn.functional.F
 import dev.kindling.tensor.DType
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.assertions.withClue
+import io.kotest.matchers.doubles.shouldBeLessThan
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
@@ -118,6 +119,15 @@ class LayersSpec : FunSpec({
         val x = Tensor.of(doubleArrayOf(0.0)).requiresGrad_(true)
         F.softplus(x).sum().backward()
         x.grad()!!.item() shouldBe 0.5
+    }
+
+    test("float32 softplus keeps the digits of e^z far below 0 and of z + e^-z far above, where 1 + e^z rounds to 1") {
+        val z = floatArrayOf(-30f, -17f, 0f, 17f, 30f)
+        val y = F.softplus(Tensor.of(z)).toDoubleArray()
+        for (i in z.indices) {
+            val exact = kotlin.math.ln1p(exp(-kotlin.math.abs(z[i].toDouble()))) + maxOf(z[i].toDouble(), 0.0)
+            withClue("z = ${z[i]}") { kotlin.math.abs(y[i] - exact) / exact shouldBeLessThan 1e-6 }
+        }
     }
 
     test("PReLU with one weight per channel scales dim 1's channels separately") {

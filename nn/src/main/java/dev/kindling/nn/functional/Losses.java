@@ -5,10 +5,8 @@ import dev.kindling.autograd.Function;
 import dev.kindling.autograd.FunctionContext;
 import dev.kindling.autograd.Tensor;
 import dev.kindling.tensor.DType;
-import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.Shapes;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The math behind F's losses, with their input checks. Every loss is built from differentiable
@@ -77,15 +75,16 @@ final class Losses {
         }
     }
 
-    private static Tensor zerosLike(Tensor t) { return Tensor.wrap(NDArray.zeros(t.dtype(), t.device(), t.shape())); }
-
     /**
-     * log(1 + e^z) as logsumexp(0, z): stable for any |z|, and its gradient, softmax, is exactly
-     * sigmoid(z) everywhere. The usual relu(z) + log1p(e^-|z|) takes relu's and abs's zero
-     * subgradients at z = 0 and so gives 0 there instead of 1/2.
+     * log(1 + e^z) as m + log1p(e^(z - 2m)) with m = max(z, 0), that is max(z, 0) + log1p(e^-|z|) with
+     * -|z| written as z - 2m: nothing overflows, and log1p keeps the digits of e^z far below 0. Writing
+     * -|z| through m is what makes the gradient sigmoid(z) everywhere: at 0 it is m' + (1 - 2m') / 2 =
+     * 1/2 whichever subgradient relu takes there, where the usual relu(z) + log1p(e^-|z|) takes relu's
+     * and abs's zero subgradients and gives 0. (A logsumexp over stacked [0, z] was 10x slower.)
      */
     static Tensor softplus(Tensor z) {
-        return Tensor.stack(List.of(zerosLike(z), z), z.dim()).logsumexp(z.dim(), false);
+        Tensor m = z.relu();
+        return m.add(z.sub(m.mul(2.0)).exp().log1p());
     }
 
     // ------------------------------------------------------------------ regression
