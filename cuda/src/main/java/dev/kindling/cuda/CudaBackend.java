@@ -1,5 +1,6 @@
 package dev.kindling.cuda;
 
+import dev.kindling.tensor.ThroughFloat;
 import dev.kindling.tensor.Backend;
 import dev.kindling.tensor.BinaryOp;
 import dev.kindling.tensor.ConvParams;

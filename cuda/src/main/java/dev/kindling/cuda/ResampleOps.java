@@ -2,6 +2,7 @@ package dev.kindling.cuda;
 
 import dev.kindling.cuda.kernels.KernelArgs;
 import dev.kindling.cuda.kernels.KernelSource;
+import dev.kindling.tensor.ThroughFloat;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.Resampling;

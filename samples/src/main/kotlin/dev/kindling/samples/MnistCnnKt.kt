@@ -5,7 +5,6 @@ import dev.kindling.dsl.*
 import java.io.PrintStream
 import java.nio.file.Path
 import java.nio.file.Paths
-import java.util.Locale
 
 /**
  * `mnist-cnn` written in Kotlin with the DSL: the LeNet-style network of the Java [MnistCnn] as a
@@ -39,16 +38,6 @@ object MnistCnnKt {
         seed(seed)
         val (train, test) = mnistImages(data, out)
         val model = leNet()
-        out.println(model)
-        val optimizer = adam(model.parameters(), lr = lr)
-        val history = model.fit(dataLoader(train, batchSize = batchSize, shuffle = true), epochs, optimizer, loss = ::crossEntropy) {
-            validate(dataLoader(test, batchSize = 1000))
-            metrics(accuracy())
-            callbacks(lrScheduler(exponentialLR(optimizer, gamma = 0.7)))
-            reportTo(out)
-        }
-        val accuracy = if (history.size == 0) 0.0 else history.last("val_accuracy")
-        out.println(String.format(Locale.ROOT, "final test accuracy: %.2f%%", 100 * accuracy))
-        return accuracy
+        return trainClassifier(model, train, test, epochs, batchSize, lr, gamma = 0.7, out = out)
     }
 }

@@ -5,7 +5,6 @@ import dev.kindling.dsl.*
 import java.io.PrintStream
 import java.nio.file.Path
 import java.nio.file.Paths
-import java.util.Locale
 
 /**
  * `mnist-mlp` written in Kotlin with the DSL: the same 784-512-512-10 MLP, Adam (lr 1e-3, halved after
@@ -33,16 +32,6 @@ object MnistMlpKt {
             linear(512, 512); relu()
             linear(512, 10)
         }
-        out.println(model)
-        val optimizer = adam(model.parameters(), lr = lr)
-        val history = model.fit(dataLoader(train, batchSize = batchSize, shuffle = true), epochs, optimizer, loss = ::crossEntropy) {
-            validate(dataLoader(test, batchSize = 1000))
-            metrics(accuracy())
-            callbacks(lrScheduler(exponentialLR(optimizer, gamma = 0.5)))
-            reportTo(out)
-        }
-        val accuracy = if (history.size == 0) 0.0 else history.last("val_accuracy")
-        out.println(String.format(Locale.ROOT, "final test accuracy: %.2f%%", 100 * accuracy))
-        return accuracy
+        return trainClassifier(model, train, test, epochs, batchSize, lr, gamma = 0.5, out = out)
     }
 }
