@@ -15,18 +15,20 @@ final class AccumulateGrad extends Node {
     Tensor[] apply(Tensor[] gradOutputs) { throw new IllegalStateException("AccumulateGrad is run by the engine"); }
 
     /**
-     * Sums {@code g} into the leaf's gradient. The first gradient is copied, because it may be a
-     * tensor the caller still holds (the seed of backward, or a hook's result), one that another
+     * Sums {@code g} into the leaf's gradient. The first gradient becomes the leaf's grad as it is
+     * when {@code ownership} proves nothing else holds it; otherwise it is copied, because it may be
+     * a tensor the caller still holds (the seed of backward, or a hook's result), one that another
      * leaf got too (AddBackward hands the same gradient to both inputs), or a broadcast view (from
      * SumBackward), and later accumulation writes into it. With createGraph the copy is a recorded
      * clone(), as PyTorch's, so the gradient stays differentiable. Leaves shared by threads
      * training at once are summed under a lock.
      */
-    void accumulate(Tensor g, boolean createGraph) {
+    void accumulate(Tensor g, boolean createGraph, GradOwnership ownership) {
         synchronized (leaf) {
             Tensor old = leaf.grad();
             if (old == null) {
-                leaf.setGrad(createGraph ? g.clone() : Tensor.wrap(g.data().copy()));
+                if (createGraph) leaf.setGrad(g.clone());
+                else leaf.setGrad(Tensor.wrap(ownership != null && ownership.take(g) ? g.data() : g.data().copy()));
             } else if (createGraph || old.requiresGrad()) {
                 leaf.setGrad(old.add(g));
             } else {

@@ -99,35 +99,46 @@ final class Engine {
         List<Node> order = postOrder(roots);
         Map<Node, Boolean> needed = targets == null ? null : needed(order, targets);
         Map<Node, Tensor[]> buffers = new IdentityHashMap<>();
+        GradOwnership ownership = targets == null && !createGraph ? new GradOwnership() : null;
         try (GradMode.Scope mode = createGraph ? GradMode.enableGrad() : GradMode.noGrad()) {
             for (int i = 0; i < roots.length; i++) {
                 Node n = roots[i].node();
-                addInto(buffers, n, roots[i].inputNr(), seeds[i], createGraph);
+                addInto(buffers, n, roots[i].inputNr(), seeds[i], createGraph, ownership);
             }
             boolean anomaly = Anomaly.isEnabled();
             for (int k = order.size() - 1; k >= 0; k--) {
                 Node node = order.get(k);
                 Tensor[] grads = buffers.remove(node);
                 if (grads == null || (needed != null && !needed.get(node))) continue;
+                if (ownership != null) for (Tensor g : grads) ownership.released(g);
                 if (node.hasHooks()) {
-                    for (int i = 0; i < grads.length; i++) if (grads[i] != null) grads[i] = node.runHooks(i, grads[i], createGraph);
+                    for (int i = 0; i < grads.length; i++) {
+                        if (grads[i] == null) continue;
+                        if (ownership != null) ownership.escaped(grads[i]);
+                        grads[i] = node.runHooks(i, grads[i], createGraph);
+                        if (ownership != null) ownership.escaped(grads[i]);
+                    }
                 }
                 if (targets != null) {
                     List<Target> wanted = targets.get(node);
                     if (wanted != null) for (Target t : wanted) captured[t.slot()] = grads[t.outputNr()];
                 }
                 if (node instanceof AccumulateGrad acc) {
-                    if (targets == null) acc.accumulate(grads[0], createGraph);
+                    if (targets == null) acc.accumulate(grads[0], createGraph, ownership);
                     continue;
                 }
                 if (needed != null && !leadsToTarget(node, needed)) continue;
                 Tensor[] inputGrads = call(node, grads, anomaly);
+                if (ownership != null && node instanceof FunctionNode) {
+                    for (Tensor g : grads) ownership.escaped(g);
+                    for (Tensor g : inputGrads) ownership.escaped(g);
+                }
                 if (!retainGraph) node.release();
                 for (int i = 0; i < node.next.length; i++) {
                     Edge e = node.next[i];
                     if (e == null || inputGrads[i] == null || (needed != null && !needed.get(e.node()))) continue;
                     Tensor g = conform(node, i, inputGrads[i], e.node().outputs[e.inputNr()]);
-                    addInto(buffers, e.node(), e.inputNr(), g, createGraph);
+                    addInto(buffers, e.node(), e.inputNr(), g, createGraph, ownership);
                 }
             }
         }
@@ -232,11 +243,16 @@ final class Engine {
         return replaced.dtype() == meta.dtype() ? replaced : replaced.to(meta.dtype());
     }
 
-    private static void addInto(Map<Node, Tensor[]> buffers, Node n, int slot, Tensor g, boolean createGraph) {
+    private static void addInto(Map<Node, Tensor[]> buffers, Node n, int slot, Tensor g, boolean createGraph,
+                                GradOwnership ownership) {
         Tensor[] buf = buffers.computeIfAbsent(n, k -> new Tensor[k.outputs.length]);
         Tensor old = buf[slot];
         // Out of place: a formula may hand the same gradient to several inputs (AddBackward does).
         buf[slot] = old == null ? g : createGraph ? old.add(g) : Tensor.wrap(old.data().add(g.data()));
+        if (ownership != null) {
+            ownership.released(old);
+            ownership.held(buf[slot]);
+        }
     }
 
     static String describe(Tensor t) { return t.dtype().toString().toLowerCase() + " " + Shapes.str(t.shape()); }

@@ -1,0 +1,112 @@
+package dev.kindling.autograd
+
+import dev.kindling.tensor.DType
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
+
+/**
+ * A leaf's first gradient becomes its grad without a copy only when nothing else can see that
+ * buffer. Each case below writes into one gradient and checks that the others it could have been
+ * confused with keep their values: the aliasing a careless "steal" would create.
+ */
+class GradOwnershipSpec : FunSpec({
+
+    fun writable(v: Double, n: Int = 2) = Tensor.full(v, DType.FLOAT64, n).requiresGrad_(true)
+
+    test("a buffer made during the pass, whole, pending nowhere and seen by no user code may be taken, once") {
+        val before = f64(1.0, 2.0)
+        val ownership = GradOwnership()
+        val fresh = f64(1.0, 2.0)
+        ownership.take(before) shouldBe false
+        ownership.take(f64(1.0, 2.0, 3.0, 4.0, shape = intArrayOf(2, 2)).transpose(0, 1)) shouldBe false
+        ownership.take(f64(1.0, 2.0, 3.0).narrow(0, 0, 2)) shouldBe false
+        ownership.take(fresh) shouldBe true
+        ownership.take(fresh) shouldBe false
+    }
+
+    test("a buffer waiting in another node's input, or one user code saw, may not be taken") {
+        val ownership = GradOwnership()
+        val waiting = f64(1.0, 2.0)
+        ownership.held(waiting)
+        ownership.held(waiting.reshape(2, 1))
+        ownership.released(waiting)
+        ownership.take(waiting) shouldBe false
+        ownership.released(waiting)
+        ownership.take(waiting) shouldBe true
+        val seen = f64(3.0, 4.0)
+        ownership.escaped(seen.reshape(1, 2))
+        ownership.take(seen) shouldBe false
+    }
+
+    test("two leaves given one gradient by AddBackward get separate buffers") {
+        val a = writable(1.0)
+        val b = writable(2.0)
+        a.add(b).mul(f64(3.0, 5.0)).sum().backward()
+        a.grad()!!.data().fill_(0.0)
+        b.grad()!!.toDoubleArray().toList() shouldBe listOf(3.0, 5.0)
+    }
+
+    test("a leaf does not share its gradient with a retained intermediate gradient") {
+        val x1 = writable(1.0)
+        val x2 = writable(1.0)
+        val h = x2.mul(3.0)
+        h.retainGrad()
+        x1.add(h).mul(f64(2.0, 7.0)).sum().backward()
+        x1.grad()!!.data().fill_(0.0)
+        h.grad()!!.toDoubleArray().toList() shouldBe listOf(2.0, 7.0)
+        x2.grad()!!.toDoubleArray().toList() shouldBe listOf(6.0, 21.0)
+    }
+
+    test("a gradient a hook kept is not the leaf's grad") {
+        val w = writable(1.0)
+        var kept: Tensor? = null
+        w.registerHook { g -> kept = g; g }
+        w.mul(f64(4.0, 9.0)).sum().backward()
+        w.grad()!!.data().fill_(0.0)
+        kept!!.toDoubleArray().toList() shouldBe listOf(4.0, 9.0)
+    }
+
+    test("gradients a user Function received or returned are not a leaf's grad") {
+        val a = writable(1.0)
+        val b = writable(1.0)
+        val stash = Stash()
+        stash.apply(a).add(b).mul(f64(2.0, 3.0)).sum().backward()
+        a.grad()!!.data().fill_(0.0)
+        b.grad()!!.data().fill_(0.0)
+        stash.received!!.toDoubleArray().toList() shouldBe listOf(2.0, 3.0)
+        stash.returned!!.toDoubleArray().toList() shouldBe listOf(4.0, 6.0)
+    }
+
+    test("a second backward still sums into the grad the first one left") {
+        val w = writable(1.0)
+        val x = f64(2.0, 5.0)
+        w.mul(x).sum().backward()
+        val first = w.grad()!!
+        w.mul(x).sum().backward()
+        w.grad()!!.toDoubleArray().toList() shouldBe listOf(4.0, 10.0)
+        first.toDoubleArray().toList() shouldBe listOf(4.0, 10.0)
+    }
+
+    test("with createGraph the leaf's grad is a recorded clone, never the engine's buffer") {
+        val w = writable(1.5)
+        w.mul(w).sum().backward(null, true, true)
+        val g = w.grad()!!
+        g.requiresGrad() shouldBe true
+        g.gradFn() shouldNotBe null
+    }
+})
+
+/** Doubles its input; keeps the gradient it received and the one it returned, as a logging op might. */
+private class Stash : Function() {
+    var received: Tensor? = null
+    var returned: Tensor? = null
+
+    override fun forward(ctx: FunctionContext, vararg inputs: Tensor): Tensor = inputs[0].mul(2.0)
+
+    override fun backward(ctx: FunctionContext, gradOutput: Tensor): Array<Tensor?> {
+        received = gradOutput
+        returned = gradOutput.mul(2.0)
+        return arrayOf(returned)
+    }
+}
