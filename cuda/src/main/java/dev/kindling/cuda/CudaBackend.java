@@ -71,68 +71,44 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void unary(UnaryOp op, NDArray x, NDArray out) {
-        if (ThroughFloat.needed(x, out)) {
-            NDArray r = ThroughFloat.target(out);
-            ElementwiseOps.unary(op, ThroughFloat.widen(x), r);
-            ThroughFloat.narrow(r, out);
-            return;
-        }
-        ElementwiseOps.unary(op, x, out);
+        NDArray r = ThroughFloat.target(out);
+        ElementwiseOps.unary(op, ThroughFloat.widen(x), r);
+        ThroughFloat.narrow(r, out);
     }
 
     @Override
     public void binary(BinaryOp op, NDArray a, NDArray b, NDArray out) {
-        if (ThroughFloat.needed(a, b, out)) {
-            NDArray r = ThroughFloat.target(out);
-            ElementwiseOps.binary(op, ThroughFloat.widen(a), ThroughFloat.widen(b), r);
-            ThroughFloat.narrow(r, out);
-            return;
-        }
-        ElementwiseOps.binary(op, a, b, out);
+        NDArray r = ThroughFloat.target(out);
+        ElementwiseOps.binary(op, ThroughFloat.widen(a), ThroughFloat.widen(b), r);
+        ThroughFloat.narrow(r, out);
     }
 
     @Override
     public void binaryScalar(BinaryOp op, NDArray a, double s, boolean scalarFirst, NDArray out) {
-        if (ThroughFloat.needed(a, out)) {
-            NDArray r = ThroughFloat.target(out);
-            ElementwiseOps.binaryScalar(op, ThroughFloat.widen(a), s, scalarFirst, r);
-            ThroughFloat.narrow(r, out);
-            return;
-        }
-        ElementwiseOps.binaryScalar(op, a, s, scalarFirst, out);
+        NDArray r = ThroughFloat.target(out);
+        ElementwiseOps.binaryScalar(op, ThroughFloat.widen(a), s, scalarFirst, r);
+        ThroughFloat.narrow(r, out);
     }
 
     @Override
     public void where(NDArray cond, NDArray a, NDArray b, NDArray out) {
-        if (ThroughFloat.needed(out)) {
-            NDArray r = ThroughFloat.target(out);
-            ElementwiseOps.where(cond, ThroughFloat.widen(a), ThroughFloat.widen(b), r);
-            ThroughFloat.narrow(r, out);
-            return;
-        }
-        ElementwiseOps.where(cond, a, b, out);
+        NDArray r = ThroughFloat.target(out);
+        ElementwiseOps.where(cond, ThroughFloat.widen(a), ThroughFloat.widen(b), r);
+        ThroughFloat.narrow(r, out);
     }
 
     @Override
     public void clamp(NDArray x, double lo, double hi, NDArray out) {
-        if (ThroughFloat.needed(out)) {
-            NDArray r = ThroughFloat.target(out);
-            ElementwiseOps.clamp(ThroughFloat.widen(x), lo, hi, r);
-            ThroughFloat.narrow(r, out);
-            return;
-        }
-        ElementwiseOps.clamp(x, lo, hi, out);
+        NDArray r = ThroughFloat.target(out);
+        ElementwiseOps.clamp(ThroughFloat.widen(x), lo, hi, r);
+        ThroughFloat.narrow(r, out);
     }
 
     @Override
     public void reduce(ReduceOp op, NDArray x, boolean[] reduced, NDArray out) {
-        if (ThroughFloat.needed(x, out)) {
-            NDArray r = ThroughFloat.target(out);
-            ReduceOps.reduce(op, ThroughFloat.widen(x), reduced, r);
-            ThroughFloat.narrow(r, out);
-            return;
-        }
-        ReduceOps.reduce(op, x, reduced, out);
+        NDArray r = ThroughFloat.target(out);
+        ReduceOps.reduce(op, ThroughFloat.widen(x), reduced, r);
+        ThroughFloat.narrow(r, out);
     }
 
     @Override
@@ -161,24 +137,16 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void scatter(NDArray target, int dim, NDArray index, NDArray src, boolean accumulate) {
-        if (ThroughFloat.needed(target, src)) {
-            NDArray t = ThroughFloat.widen(target);
-            IndexOps.scatter(t, dim, index, ThroughFloat.widen(src), accumulate);
-            ThroughFloat.narrow(t, target);
-            return;
-        }
-        IndexOps.scatter(target, dim, index, src, accumulate);
+        NDArray t = ThroughFloat.widen(target);
+        IndexOps.scatter(t, dim, index, ThroughFloat.widen(src), accumulate);
+        ThroughFloat.narrow(t, target);
     }
 
     @Override
     public void indexAdd(NDArray target, int dim, NDArray index, NDArray src) {
-        if (ThroughFloat.needed(target, src)) {
-            NDArray t = ThroughFloat.widen(target);
-            IndexOps.indexAdd(t, dim, index, ThroughFloat.widen(src));
-            ThroughFloat.narrow(t, target);
-            return;
-        }
-        IndexOps.indexAdd(target, dim, index, src);
+        NDArray t = ThroughFloat.widen(target);
+        IndexOps.indexAdd(t, dim, index, ThroughFloat.widen(src));
+        ThroughFloat.narrow(t, target);
     }
 
     @Override

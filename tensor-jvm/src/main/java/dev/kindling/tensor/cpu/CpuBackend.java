@@ -335,13 +335,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(NDArray a, NDArray b, NDArray out) {
-        if (ThroughFloat.needed(out)) {
-            NDArray r = ThroughFloat.target(out);
-            Blas.matmul(ThroughFloat.widen(a), ThroughFloat.widen(b), r);
-            ThroughFloat.narrow(r, out);
-            return;
-        }
-        Blas.matmul(a, b, out);
+        NDArray r = ThroughFloat.target(out);
+        Blas.matmul(ThroughFloat.widen(a), ThroughFloat.widen(b), r);
+        ThroughFloat.narrow(r, out);
     }
 
     @Override
