@@ -28,7 +28,7 @@ final class AccumulateGrad extends Node {
             Tensor old = leaf.grad();
             if (old == null) {
                 if (createGraph) leaf.setGrad(g.clone());
-                else leaf.setGrad(Tensor.wrap(ownership != null && ownership.take(g) ? g.data() : g.data().copy()));
+                else leaf.setGrad(Tensor.wrap(ownership.take(g) ? g.data() : g.data().copy()));
             } else if (createGraph || old.requiresGrad()) {
                 leaf.setGrad(old.add(g));
             } else {

@@ -1,8 +1,5 @@
 package dev.kindling.autograd;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /** How ops record themselves: whether to, and the node that links an output to its inputs. */
 final class Graph {
     private Graph() {}
@@ -31,21 +28,12 @@ final class Graph {
         Edge[] edges = new Edge[inputs.length];
         for (int i = 0; i < inputs.length; i++) edges[i] = inputs[i] == null ? null : inputs[i].gradientEdge();
         FormulaNode node = new FormulaNode(name, edges, GradMeta.of(out.data()), backward);
-        if (saved.length > 0) node.keep(nonNull(saved));
+        if (saved.length > 0) node.keep(saved);
         out.attach(node, 0);
         return out;
     }
 
     static Tensor record(String name, Tensor out, Backward backward, Tensor input, SavedTensor... saved) {
         return record(name, out, backward, new Tensor[]{input}, saved);
-    }
-
-    private static SavedTensor[] nonNull(SavedTensor[] saved) {
-        boolean anyNull = false;
-        for (SavedTensor s : saved) anyNull |= s == null;
-        if (!anyNull) return saved;
-        List<SavedTensor> out = new ArrayList<>(saved.length);
-        for (SavedTensor s : saved) if (s != null) out.add(s);
-        return out.toArray(new SavedTensor[0]);
     }
 }

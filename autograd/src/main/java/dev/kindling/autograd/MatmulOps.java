@@ -57,8 +57,8 @@ final class MatmulOps {
             else y = y.binary(BinaryOp.ADD, b.data());
         }
         Tensor out = Tensor.wrap(y);
+        if (!Graph.records(x, w, b)) return out;
         boolean bNeeds = b != null && b.requiresGrad();
-        if (!GradMode.isEnabled() || !(x.requiresGrad() || w.requiresGrad() || bNeeds)) return out;
         int[] inShape = x.shape();
         SavedTensor sx = Graph.save(x, w.requiresGrad()), sw = Graph.save(w, x.requiresGrad());
         Backward rule = g -> {

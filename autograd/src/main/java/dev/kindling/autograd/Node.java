@@ -47,14 +47,15 @@ public abstract class Node {
     /** Gradients of the inputs from gradients of the outputs (an entry per output; never all null). */
     abstract Tensor[] apply(Tensor[] gradOutputs);
 
+    /** Keeps what the op saved for backward; null entries (what an op saved only sometimes) are skipped. */
     void keep(SavedTensor[] tensors) {
-        for (SavedTensor s : tensors) s.owner(this);
+        for (SavedTensor s : tensors) if (s != null) s.owner(this);
         this.saved = tensors;
     }
 
     /** Frees what the op saved; the graph can then not be run backward again through this node. */
     void release() {
-        for (SavedTensor s : saved) s.release();
+        for (SavedTensor s : saved) if (s != null) s.release();
     }
 
     // ------------------------------------------------------------------ hooks on the tensors this node produced

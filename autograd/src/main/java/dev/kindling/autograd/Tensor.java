@@ -73,6 +73,9 @@ public final class Tensor {
 
     public static Tensor zeros(DType dtype, int... shape) { return wrap(NDArray.zeros(dtype, shape)); }
 
+    /** Zeros made on {@code device} (torch.zeros(..., device=)): no host array copied over. */
+    public static Tensor zeros(DType dtype, Device device, int... shape) { return wrap(NDArray.zeros(dtype, device, shape)); }
+
     public static Tensor ones(int... shape) { return ones(DType.FLOAT32, shape); }
 
     public static Tensor ones(DType dtype, int... shape) { return wrap(NDArray.ones(dtype, shape)); }
@@ -80,6 +83,11 @@ public final class Tensor {
     public static Tensor full(double value, int... shape) { return full(value, DType.FLOAT32, shape); }
 
     public static Tensor full(double value, DType dtype, int... shape) { return wrap(NDArray.full(value, dtype, shape)); }
+
+    /** {@code value} everywhere, made on {@code device}. */
+    public static Tensor full(double value, DType dtype, Device device, int... shape) {
+        return wrap(NDArray.full(value, dtype, device, shape));
+    }
 
     /** 0, 1, ..., end-1 as int64. */
     public static Tensor arange(long end) { return arange(0, end); }
@@ -546,11 +554,9 @@ public final class Tensor {
 
     /** torch.matmul: dot, matrix-vector, matrix and batched products with broadcast batch dims. */
     public Tensor matmul(Tensor o) {
-        if (Autocast.isActive()) return Autocast.cast("matmul", this).matmulNow(Autocast.cast("matmul", o));
-        return matmulNow(o);
+        Tensor a = Autocast.cast("matmul", this), b = Autocast.cast("matmul", o);
+        return MatmulOps.matmul(a, b, "MatmulBackward", a.data.matmul(b.data));
     }
-
-    private Tensor matmulNow(Tensor o) { return MatmulOps.matmul(this, o, "MatmulBackward", data.matmul(o.data)); }
 
     /**
      * torch.nn.functional.linear: {@code input W^T + bias} for input [..., in], weight [out, in] and

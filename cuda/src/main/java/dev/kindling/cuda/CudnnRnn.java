@@ -75,7 +75,7 @@ final class CudnnRnn implements RecurrentNetwork {
     /** What a training forward leaves for backward: its operands, the weight space and cuDNN's reserve space. */
     private record Saved(CudnnRnnNetwork network, Descriptors descriptors, CudaStorage seqLengths, NDArray x, NDArray h0,
                          NDArray c0, NDArray y, CudaStorage weights, CudaStorage reserve, long reserveBytes,
-                         List<int[]> weightShapes) implements Trace {}
+                         long workspaceBytes, List<int[]> weightShapes) implements Trace {}
 
     @Override
     public Forward forward(Spec spec, NDArray x, NDArray h0, NDArray c0, List<NDArray> weights, boolean keepForBackward) {
@@ -109,7 +109,7 @@ final class CudnnRnn implements RecurrentNetwork {
         }
         List<int[]> shapes = new ArrayList<>();
         for (NDArray w : weights) shapes.add(w.shape());
-        Saved saved = new Saved(net, d, seqLengths, x, h0, c0, y, space, reserve, temp[1], shapes);
+        Saved saved = new Saved(net, d, seqLengths, x, h0, c0, y, space, reserve, temp[1], temp[0], shapes);
         CLEANER.register(saved, d);
         return new Forward(y, hy, cy, saved);
     }
@@ -126,7 +126,7 @@ final class CudnnRnn implements RecurrentNetwork {
         cudnnContext h = Cudnn.handle(dev);
         NDArray dx = fresh(dev, t, s.x().shape()), dh0 = fresh(dev, t, s.h0().shape());
         NDArray dc0 = s.c0() == null ? null : fresh(dev, t, s.c0().shape());
-        long work = tempSizes(dev, net, cudnn.CUDNN_FWD_MODE_TRAINING, d.x())[0];
+        long work = s.workspaceBytes();   // the training forward's size, which backward needs too
         long ya = Operand.readAddress(s.y()), xa = Operand.readAddress(s.x()), ha = Operand.readAddress(s.h0());
         long ca = s.c0() == null ? 0 : Operand.readAddress(s.c0());
         Pointer weights = ptr(s.weights().address(0)), reserve = ptr(s.reserve() == null ? 0 : s.reserve().address(0));

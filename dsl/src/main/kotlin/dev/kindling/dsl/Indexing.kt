@@ -185,9 +185,8 @@ internal object TensorIndexing {
         if (index.dtype() != DType.INT64 && index.dtype() != DType.INT32) {
             fail(x, indices, "an index tensor must be bool (a mask) or int64/int32 (positions), got ${index.dtype()}")
         }
-        val n = shape[d]
-        var idx = index.to(DType.INT64).to(t.device())
-        if (idx.lt(0.0).any().item() != 0.0) idx = Tensor.where(idx.lt(0.0), idx.add(n.toLong()), idx)
+        // indexSelect takes int32 or int64, counts negative positions from the end and names any out of range.
+        val idx = index.to(t.device())
         val picked = t.indexSelect(d, idx.reshape(-1))
         val outShape = shape.copyOfRange(0, d) + idx.shape() + shape.copyOfRange(d + 1, shape.size)
         return picked.reshape(*outShape) to idx.dim()

@@ -68,7 +68,7 @@ public abstract class RNNCellBase extends Module {
     }
 
     private Tensor checkedState(String cell, String name, Tensor s, int[] want, Tensor x) {
-        if (s == null) return Tensor.zeros(x.dtype(), want).to(x.device());
+        if (s == null) return Tensor.zeros(x.dtype(), x.device(), want);
         if (!Arrays.equals(s.shape(), want)) {
             throw new IllegalArgumentException(cell + ": state " + name + " must be " + Shapes.str(want) + " for input "
                     + Shapes.str(x.shape()) + ", got " + Shapes.str(s.shape()));

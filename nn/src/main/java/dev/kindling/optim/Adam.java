@@ -88,8 +88,8 @@ public class Adam extends Optimizer {
         int n = (int) param.numel();
         if (p.floats() != null && d.floats() != null && m.floats() != null && v.floats() != null
                 && (vMax == null || vMax.floats() != null)) {
-            updateFloats(p, d, m, v, vMax, n, new float[]{(float) beta1, (float) beta2, (float) eps, (float) weightDecay,
-                    (float) stepSize, (float) bias2Sqrt, (float) decay}, maximize, decoupled);
+            updateFloats(p, d, m, v, vMax, n, (float) beta1, (float) beta2, (float) eps, decoupled ? 0f : (float) weightDecay,
+                    (float) stepSize, (float) bias2Sqrt, (float) decay, maximize);
         } else {
             for (int i = 0; i < n; i++) {
                 double x = p.get(i) * decay;
@@ -114,15 +114,16 @@ public class Adam extends Optimizer {
 
     /**
      * The same update for float32 arrays in float arithmetic, as PyTorch computes it: without double
-     * conversions the loop vectorises, and large parameters split over cores. {@code k} holds beta1,
-     * beta2, eps, weightDecay, stepSize, sqrt(1 - beta2^t) and the decoupled decay factor.
+     * conversions the loop vectorises, and large parameters split over cores. {@code coupledDecay} is
+     * the L2 weight decay added to the gradient (0 when decoupled), {@code bias2Sqrt} sqrt(1 - beta2^t)
+     * and {@code decay} the decoupled decay factor applied to the parameter (1 when coupled).
      */
-    private static void updateFloats(Elements p, Elements d, Elements m, Elements v, Elements vMax, int n, float[] k,
-                                     boolean maximize, boolean decoupled) {
+    private static void updateFloats(Elements p, Elements d, Elements m, Elements v, Elements vMax, int n, float beta1,
+                                     float beta2, float eps, float coupledDecay, float stepSize, float bias2Sqrt, float decay,
+                                     boolean maximize) {
         float[] pa = p.floats(), da = d.floats(), ma = m.floats(), va = v.floats(), xa = vMax == null ? null : vMax.floats();
         int po = p.offset(), dOff = d.offset(), mo = m.offset(), vo = v.offset(), xo = vMax == null ? 0 : vMax.offset();
-        float beta1 = k[0], beta2 = k[1], eps = k[2], coupledDecay = decoupled ? 0f : k[3], stepSize = k[4], bias2Sqrt = k[5],
-                decay = k[6], sign = maximize ? -1f : 1f;
+        float sign = maximize ? -1f : 1f;
         Parallel.forRange(n, 8, (lo, hi) -> {
             for (int i = (int) lo, to = (int) hi; i < to; i++) {
                 float x = pa[po + i] * decay;

@@ -112,7 +112,7 @@ public final class NDArray {
         double[] v = new double[(int) Shapes.numel(s)];
         // Doubles within 2^-25 of 1 round to 1.0f (within 2^-12 to a float16 1.0); capping them at the
         // dtype's largest value below 1 keeps samples in [0, 1) without changing any other draw.
-        double top = dtype == DType.FLOAT64 ? 1.0 : HalfFloats.largestBelowOne(dtype);
+        double top = HalfFloats.largestBelowOne(dtype);
         for (int i = 0; i < v.length; i++) v[i] = Math.min(g.nextDouble(), top);
         return of(v, s).to(dtype);
     }

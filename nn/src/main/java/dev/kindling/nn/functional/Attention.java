@@ -5,6 +5,7 @@ import dev.kindling.autograd.Tensor;
 import dev.kindling.nn.AttentionOutput;
 import dev.kindling.nn.Transformer;
 import dev.kindling.tensor.DType;
+import dev.kindling.tensor.Device;
 import dev.kindling.tensor.Shapes;
 import java.util.Arrays;
 import java.util.List;
@@ -55,7 +56,7 @@ final class Attention {
         int[] scores = Arrays.copyOf(batch, batch.length + 2);
         scores[batch.length] = l;
         scores[batch.length + 1] = s;
-        Tensor mask = isCausal ? causalMask(l, s, query.dtype())
+        Tensor mask = isCausal ? causalMask(l, s, query.dtype(), query.device())
                 : attnMask == null ? null : additiveMask(op, "attnMask", attnMask, query.dtype(), true);
         if (mask != null && !Shapes.expandable(mask.shape(), scores)) {
             throw new IllegalArgumentException(op + ": attnMask " + str(attnMask) + " does not broadcast to the attention"
@@ -91,9 +92,9 @@ final class Attention {
         return scores.maskedFill(blocked, 0).softmax(-1).maskedFill(blocked, 0);
     }
 
-    /** 0 where key j may be seen by query i (j &lt;= i), -inf after: [l, s]. */
-    private static Tensor causalMask(int l, int s, DType dtype) {
-        return Transformer.generateSquareSubsequentMask(Math.max(l, s), dtype).narrow(0, 0, l).narrow(1, 0, s);
+    /** 0 where key j may be seen by query i (j &lt;= i), -inf after: [l, s], on the scores' device. */
+    private static Tensor causalMask(int l, int s, DType dtype, Device device) {
+        return Transformer.generateSquareSubsequentMask(Math.max(l, s), dtype).to(device).narrow(0, 0, l).narrow(1, 0, s);
     }
 
     /**
@@ -104,7 +105,7 @@ final class Attention {
     private static Tensor additiveMask(String op, String name, Tensor mask, DType dtype, boolean trueMeansAttend) {
         if (mask.dtype() == DType.BOOL) {
             Tensor blocked = trueMeansAttend ? mask.logicalNot() : mask;
-            return Tensor.zeros(dtype, mask.shape()).to(mask.device()).maskedFill(blocked, Double.NEGATIVE_INFINITY);
+            return Tensor.zeros(dtype, mask.device(), mask.shape()).maskedFill(blocked, Double.NEGATIVE_INFINITY);
         }
         if (!mask.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(op + ": " + name + " must be bool or floating point (additive), got " + mask.dtype());
@@ -153,7 +154,7 @@ final class Attention {
         k = qkv[1];
         v = qkv[2];
 
-        Tensor mask = attnMask == null ? (isCausal ? causalMask(l, s, q.dtype()) : null)
+        Tensor mask = attnMask == null ? (isCausal ? causalMask(l, s, q.dtype(), q.device()) : null)
                 : checkedAttnMask(op, additiveMask(op, "attnMask", attnMask, q.dtype(), false), attnMask, batched, l, s, n, numHeads);
         if (padding != null) {
             int[] want = batched ? new int[]{n, s} : new int[]{s};
@@ -175,8 +176,8 @@ final class Attention {
         k = k.reshape(k.size(0), heads, headDim).transpose(0, 1);
         v = v.reshape(v.size(0), heads, headDim).transpose(0, 1);
         if (addZeroAttn) {
-            k = Tensor.cat(List.of(k, Tensor.zeros(k.dtype(), heads, 1, headDim).to(k.device())), 1);
-            v = Tensor.cat(List.of(v, Tensor.zeros(v.dtype(), heads, 1, headDim).to(v.device())), 1);
+            k = Tensor.cat(List.of(k, Tensor.zeros(k.dtype(), k.device(), heads, 1, headDim)), 1);
+            v = Tensor.cat(List.of(v, Tensor.zeros(v.dtype(), v.device(), heads, 1, headDim)), 1);
             mask = padKeys(mask);
             padding = padKeys(padding);
         }

@@ -83,20 +83,19 @@ public final class Recurrent {
             x = input;
         }
         int hidden = weights.get(1).size(1), layers = numLayers * d;
-        if (h0 == null) h0 = Tensor.zeros(x.dtype(), layers, steps.batch(), hidden).to(x.device());
-        if (cell == Cell.LSTM && c0 == null) c0 = Tensor.zeros(x.dtype(), layers, steps.batch(), hidden).to(x.device());
+        if (h0 == null) h0 = Tensor.zeros(x.dtype(), x.device(), layers, steps.batch(), hidden);
+        if (cell == Cell.LSTM && c0 == null) c0 = Tensor.zeros(x.dtype(), x.device(), layers, steps.batch(), hidden);
+        Tensor[] r = null;
         if (network != null) {
             long[] sizes = batchSizes != null ? batchSizes : padded(steps.count(), steps.batch());
             RecurrentNetwork.Spec spec = new RecurrentNetwork.Spec(mode, x.size(1), hidden, numLayers, bidirectional, hasBiases,
                     train ? dropout : 0, sizes);
             if (network.unsupported(spec, x.dtype()) == null) {
                 checkDtypes(cell, x, weights, h0, c0);
-                Tensor[] r = new DeviceRecurrent(network, spec).apply(DeviceRecurrent.inputs(x, h0, c0, weights));
-                if (batchSizes == null) r[0] = r[0].reshape(steps.count(), steps.batch(), d * hidden);
-                return r;
+                r = new DeviceRecurrent(network, spec).apply(DeviceRecurrent.inputs(x, h0, c0, weights));
             }
         }
-        Tensor[] r = layers(cell, steps, x, h0, c0, weights, hasBiases, numLayers, dropout, train, d);
+        if (r == null) r = layers(cell, steps, x, h0, c0, weights, hasBiases, numLayers, dropout, train, d);
         if (batchSizes == null) r[0] = r[0].reshape(steps.count(), steps.batch(), d * hidden);
         return r;
     }
@@ -165,7 +164,7 @@ public final class Recurrent {
             in[3 + 3 * k] = hasBiases ? w.get(k * per + 3) : null;
         }
         checkDtypes(cell, x, w, h0, c0);
-        in[0] = x.matmul((d == 1 ? wIh.get(0) : Tensor.cat(wIh, 0)).t());
+        in[0] = Tensor.linear(x, d == 1 ? wIh.get(0) : Tensor.cat(wIh, 0), null);
         in[1 + 3 * d] = h0;
         if (cell == Cell.LSTM) in[2 + 3 * d] = c0;
         if (fused(x)) return new RecurrentLayer(cell, steps, hidden, d).apply(in);

@@ -58,10 +58,9 @@ final class RecurrentComposite {
      * LSTM). The formulas are PyTorch's (torch.nn.LSTM, GRU and RNN documentation).
      */
     static Tensor[] step(Cell cell, Tensor x, Tensor h, Tensor c, Tensor wHh, Tensor bIh, Tensor bHh) {
-        Tensor gh = h.matmul(wHh.t());
+        Tensor gh = Tensor.linear(h, wHh, bHh);
         if (cell == Cell.GRU) {
             Tensor gi = bIh == null ? x : x.add(bIh);
-            if (bHh != null) gh = gh.add(bHh);
             List<Tensor> i = gi.chunk(3, 1), hh = gh.chunk(3, 1);
             Tensor r = i.get(0).add(hh.get(0)).sigmoid(), z = i.get(1).add(hh.get(1)).sigmoid();
             Tensor n = i.get(2).add(r.mul(hh.get(2))).tanh();
@@ -69,7 +68,6 @@ final class RecurrentComposite {
         }
         Tensor pre = x.add(gh);
         if (bIh != null) pre = pre.add(bIh);
-        if (bHh != null) pre = pre.add(bHh);
         if (cell == Cell.LSTM) {
             List<Tensor> g = pre.chunk(4, 1);
             Tensor i = g.get(0).sigmoid(), f = g.get(1).sigmoid(), gg = g.get(2).tanh(), o = g.get(3).sigmoid();

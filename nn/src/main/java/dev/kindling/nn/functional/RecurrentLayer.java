@@ -67,7 +67,7 @@ final class RecurrentLayer extends MultiOutputFunction {
         keep[in.length] = outT;
         keep[in.length + 1] = gates == null ? null : Tensor.wrap(gates);
         keep[in.length + 2] = cells == null ? null : Tensor.wrap(cells);
-        save(ctx, keep);
+        ctx.saveForBackward(keep);
         return cN == null ? new Tensor[]{outT, hT} : new Tensor[]{outT, hT, Tensor.wrap(cN)};
     }
 
@@ -77,36 +77,13 @@ final class RecurrentLayer extends MultiOutputFunction {
                 data(in[3 + 3 * k]), h0.select(0, k), c0 == null ? null : c0.select(0, k));
     }
 
-    /**
-     * Saves tensors some of which are null (absent biases, buffers RNN does not need): only the others
-     * are handed to the context, which does not take nulls, and their positions are put beside them.
-     */
-    private static void save(FunctionContext ctx, Tensor[] tensors) {
-        List<Tensor> present = new ArrayList<>();
-        int[] slot = new int[tensors.length];
-        for (int i = 0; i < tensors.length; i++) {
-            slot[i] = tensors[i] == null ? -1 : present.size();
-            if (tensors[i] != null) present.add(tensors[i]);
-        }
-        ctx.saveForBackward(present.toArray(new Tensor[0]));
-        ctx.put("slots", slot);
-    }
-
-    private static Tensor[] saved(FunctionContext ctx) {
-        Tensor[] present = ctx.savedTensors();
-        int[] slot = ctx.get("slots");
-        Tensor[] out = new Tensor[slot.length];
-        for (int i = 0; i < slot.length; i++) out[i] = slot[i] < 0 ? null : present[slot[i]];
-        return out;
-    }
-
     private static NDArray data(Tensor t) { return t == null ? null : t.data(); }
 
     private static NDArray columns(NDArray m, int k, int width) { return m == null ? null : m.narrow(1, k * width, width); }
 
     @Override
     public Tensor[] backward(FunctionContext ctx, Tensor... grads) {
-        Tensor[] saved = saved(ctx);
+        Tensor[] saved = ctx.savedTensors();
         int inputs = saved.length - 3;
         Tensor[] in = Arrays.copyOf(saved, inputs);
         if (GradMode.isEnabled()) return differentiableBackward(ctx, in, grads);

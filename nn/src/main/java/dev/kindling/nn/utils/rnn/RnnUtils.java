@@ -127,7 +127,7 @@ public final class RnnUtils {
         int[] padShape = new int[data.dim()];
         padShape[0] = 1;
         System.arraycopy(rest, 0, padShape, 1, rest.length);
-        Tensor withPad = Tensor.cat(List.of(data, Tensor.full(paddingValue, data.dtype(), padShape).to(data.device())), 0);
+        Tensor withPad = Tensor.cat(List.of(data, Tensor.full(paddingValue, data.dtype(), data.device(), padShape)), 0);
         int[] outShape = new int[data.dim() + 1];
         outShape[0] = total;
         outShape[1] = batch;
@@ -162,7 +162,7 @@ public final class RnnUtils {
             }
             int[] fill = s.shape();
             fill[0] = longest - s.size(0);
-            padded.add(Tensor.cat(List.of(s, Tensor.full(paddingValue, s.dtype(), fill).to(s.device())), 0));
+            padded.add(Tensor.cat(List.of(s, Tensor.full(paddingValue, s.dtype(), s.device(), fill)), 0));
         }
         return Tensor.stack(padded, batchFirst ? 0 : 1);
     }
