@@ -37,17 +37,22 @@ class ConvKernelsSpec : FunSpec({
         return y
     }
 
-    // 12 images of 8 x 64 x 64 with a 3x3 kernel: 72 x 3844 column entries each, so 7 images fill a slab and the batch takes two.
-    val big = intArrayOf(12, 8, 64, 64)
-    val geometries = listOf(ConvParams(1, 1, 1, 1, 1, 1, 1), ConvParams(2, 1, 0, 1, 1, 2, 2))
+    // 12 images of 64 x 64 with a 3x3 kernel, each image's product (per group) large enough for ThreadedGemm to
+    // split, so the kernels take the slab path: 8 -> 32 channels gives 72 x 3844 column entries per image,
+    // 32 -> 64 in two groups with stride (2, 1) 144 x 1922; 7 images fill a slab and the batch takes two.
+    class Case(val p: ConvParams, val inC: Int, val outC: Int)
+    val cases = listOf(Case(ConvParams(1, 1, 1, 1, 1, 1, 1), 8, 32), Case(ConvParams(2, 1, 0, 1, 1, 2, 2), 32, 64))
 
-    for (p in geometries) {
+    for (case in cases) {
+        val p = case.p
+        val big = intArrayOf(12, case.inC, 64, 64)
+        val o = case.outC
         test("conv2d over several slabs matches the loops in float64 and float32 ($p)") {
-            val x = randn(DType.FLOAT64, *big); val w = randn(DType.FLOAT64, 6, 8 / p.groups(), 3, 3); val b = randn(DType.FLOAT64, 6)
+            val x = randn(DType.FLOAT64, *big); val w = randn(DType.FLOAT64, o, case.inC / p.groups(), 3, 3); val b = randn(DType.FLOAT64, o)
             val expected = reference(x, w, p)
             val bias = b.toDoubleArray()
-            val l = expected.size / 12 / 6
-            for (i in expected.indices) expected[i] += bias[(i / l) % 6]
+            val l = expected.size / 12 / o
+            for (i in expected.indices) expected[i] += bias[(i / l) % o]
             for (dtype in listOf(DType.FLOAT64, DType.FLOAT32)) {
                 val y = x.to(dtype).conv2d(w.to(dtype), b.to(dtype), p).toDoubleArray()
                 val tol = if (dtype == DType.FLOAT64) 1e-10 else 1e-4
@@ -58,7 +63,7 @@ class ConvKernelsSpec : FunSpec({
         }
 
         test("the input and weight gradients over several slabs are conv2d's adjoints ($p)") {
-            val x = randn(DType.FLOAT64, *big); val w = randn(DType.FLOAT64, 6, 8 / p.groups(), 3, 3)
+            val x = randn(DType.FLOAT64, *big); val w = randn(DType.FLOAT64, o, case.inC / p.groups(), 3, 3)
             val y = x.conv2d(w, null, p)
             val g = randn(DType.FLOAT64, *y.shape())
             val lhs = dot(y, g)

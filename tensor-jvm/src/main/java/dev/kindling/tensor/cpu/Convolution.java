@@ -8,13 +8,12 @@ import dev.kindling.tensor.NDArray;
  * for float32 and float64. Rows of a column matrix are (channel, ky, kx) and its columns are output
  * positions. Two ways to split the work, chosen by the size of one image's product:
  * <ul>
- * <li><b>Per image, threaded over the batch</b> when that product is small enough for OpenBLAS to run
- * it on the calling thread alone (LeNet's layers): each core takes a share of the images, and each
- * image's columns stay in its core's L2 cache from im2col through the GEMM (and col2im). No OpenBLAS
- * worker threads are involved, so nothing waits on them.</li>
+ * <li><b>Per image, threaded over the batch</b> when that product is too small for {@link ThreadedGemm}
+ * to split: each core takes a share of the images, and each image's columns stay in its core's L2
+ * cache from im2col through the GEMM (and col2im).</li>
  * <li><b>Slabs of images, one GEMM each</b> when one image's product is large: the columns of a slab
- * of images sit side by side ({@code [C kh kw, images * oh ow]}), OpenBLAS threads the GEMM, and the
- * copies around it are split over images and channels.</li>
+ * of images sit side by side ({@code [C kh kw, images * oh ow]}), {@link ThreadedGemm} splits the GEMM
+ * over the threads, and the copies around it are split over images and channels.</li>
  * </ul>
  * docs/convolution.md explains the choices and their measured costs.
  */
@@ -24,13 +23,6 @@ final class Convolution {
      * bounded, and a slab still spans enough images for the GEMM to be large. One image always fits.
      */
     static final int SLAB_ELEMENTS = 1 << 21;
-
-    /**
-     * OpenBLAS runs a GEMM on the calling thread alone when m n k is at most this (interface/gemm.c:
-     * SMP_THRESHOLD_MIN 65536 times GEMM_MULTITHREAD_THRESHOLD 4); per-image products up to it are
-     * threaded over images here instead.
-     */
-    static final long SINGLE_THREAD_GEMM = 65536L * 4;
 
     private Convolution() {}
 
@@ -68,7 +60,8 @@ final class Convolution {
             l = oh * ow;
             // The column matrix (ck rows) and the product or gathered gradient (og rows) both span the slab.
             slab = (int) Math.max(1, Math.min(n, SLAB_ELEMENTS / Math.max(1L, (long) Math.max(ck, og) * l)));
-            perImage = n > 1 && (long) og * ck * l <= SINGLE_THREAD_GEMM;
+            // A product ThreadedGemm would run on one thread is better threaded over the images.
+            perImage = n > 1 && (long) og * ck * l < ThreadedGemm.MIN_SPLIT_MACS;
         }
     }
 
