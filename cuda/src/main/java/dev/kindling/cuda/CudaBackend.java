@@ -37,23 +37,11 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Storage fromArray(Device device, Object javaArray) {
-        DType dtype = dtypeOf(javaArray);
+        DType dtype = DType.ofArray("to(cuda)", javaArray);
         CudaDevice dev = CudaDevice.get(device.index());
         CudaStorage s = new CudaStorage(dev, dtype, java.lang.reflect.Array.getLength(javaArray));
         dev.staging().upload(javaArray, dtype, s.address(0));
         return s;
-    }
-
-    private static DType dtypeOf(Object a) {
-        if (a instanceof float[]) return DType.FLOAT32;
-        if (a instanceof double[]) return DType.FLOAT64;
-        if (a instanceof long[]) return DType.INT64;
-        if (a instanceof int[]) return DType.INT32;
-        if (a instanceof boolean[]) return DType.BOOL;
-        if (a instanceof short[]) return DType.FLOAT16;
-        if (a instanceof char[]) return DType.BFLOAT16;
-        throw new IllegalArgumentException("to(cuda): unsupported array type " + a.getClass().getSimpleName()
-                + " (use float[], double[], int[], long[], boolean[], short[] (float16 bits) or char[] (bfloat16 bits))");
     }
 
     @Override

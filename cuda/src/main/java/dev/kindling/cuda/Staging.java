@@ -74,7 +74,7 @@ final class Staging {
     /** The {@code n} elements of {@code dtype} at device address {@code src}, as a new Java array. */
     synchronized Object download(long src, DType dtype, int n) {
         int item = dtype.itemSize();
-        Object out = java.lang.reflect.Array.newInstance(javaType(dtype), n);
+        Object out = java.lang.reflect.Array.newInstance(dtype.javaType(), n);
         if (n == 0) return out;
         BytePointer buf = buffer();
         int per = (int) (CHUNK / item);
@@ -102,18 +102,5 @@ final class Staging {
             }
         }
         return out;
-    }
-
-    static Class<?> javaType(DType dtype) {
-        switch (dtype) {
-            case FLOAT32: return float.class;
-            case FLOAT64: return double.class;
-            case INT64: return long.class;
-            case INT32: return int.class;
-            case FLOAT16: return short.class;
-            case BFLOAT16: return char.class;
-            case BOOL: return boolean.class;
-            default: throw new IllegalStateException(dtype.name());
-        }
     }
 }

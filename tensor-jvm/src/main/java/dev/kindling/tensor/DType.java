@@ -68,4 +68,31 @@ public enum DType {
             default: throw new IllegalStateException(name());
         }
     }
+
+    /** The element type of the Java array that holds this dtype: float16 as short bits, bfloat16 as char bits. */
+    public Class<?> javaType() {
+        switch (this) {
+            case FLOAT32: return float.class;
+            case FLOAT64: return double.class;
+            case INT64: return long.class;
+            case INT32: return int.class;
+            case FLOAT16: return short.class;
+            case BFLOAT16: return char.class;
+            case BOOL: return boolean.class;
+            default: throw new IllegalStateException(name());
+        }
+    }
+
+    /** The dtype a Java array holds (the inverse of {@link #javaType()}); {@code op} names the caller in the error. */
+    public static DType ofArray(String op, Object array) {
+        if (array instanceof float[]) return FLOAT32;
+        if (array instanceof double[]) return FLOAT64;
+        if (array instanceof long[]) return INT64;
+        if (array instanceof int[]) return INT32;
+        if (array instanceof boolean[]) return BOOL;
+        if (array instanceof short[]) return FLOAT16;
+        if (array instanceof char[]) return BFLOAT16;
+        throw new IllegalArgumentException(op + ": unsupported array type " + (array == null ? "null" : array.getClass().getSimpleName())
+                + " (use float[], double[], int[], long[], boolean[], short[] (float16 bits) or char[] (bfloat16 bits))");
+    }
 }

@@ -31,16 +31,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage fromArray(Device device, Object javaArray) {
-        Object copy;
-        if (javaArray instanceof float[]) copy = ((float[]) javaArray).clone();
-        else if (javaArray instanceof double[]) copy = ((double[]) javaArray).clone();
-        else if (javaArray instanceof long[]) copy = ((long[]) javaArray).clone();
-        else if (javaArray instanceof int[]) copy = ((int[]) javaArray).clone();
-        else if (javaArray instanceof boolean[]) copy = ((boolean[]) javaArray).clone();
-        else if (javaArray instanceof short[]) copy = ((short[]) javaArray).clone();
-        else if (javaArray instanceof char[]) copy = ((char[]) javaArray).clone();
-        else throw new IllegalArgumentException("of: unsupported array type " + javaArray.getClass().getSimpleName()
-                    + " (use float[], double[], int[], long[], boolean[], short[] (float16 bits) or char[] (bfloat16 bits))");
+        DType dtype = DType.ofArray("of", javaArray);
+        int n = java.lang.reflect.Array.getLength(javaArray);
+        Object copy = java.lang.reflect.Array.newInstance(dtype.javaType(), n);
+        System.arraycopy(javaArray, 0, copy, 0, n);
         return new CpuStorage(copy);
     }
 

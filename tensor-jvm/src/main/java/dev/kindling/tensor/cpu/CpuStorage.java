@@ -18,16 +18,9 @@ public final class CpuStorage extends Storage {
     private final int size;
 
     CpuStorage(Object array) {
+        this.dtype = DType.ofArray("CpuStorage", array);
         this.array = array;
-        if (array instanceof float[]) { dtype = DType.FLOAT32; size = ((float[]) array).length; }
-        else if (array instanceof double[]) { dtype = DType.FLOAT64; size = ((double[]) array).length; }
-        else if (array instanceof long[]) { dtype = DType.INT64; size = ((long[]) array).length; }
-        else if (array instanceof int[]) { dtype = DType.INT32; size = ((int[]) array).length; }
-        else if (array instanceof boolean[]) { dtype = DType.BOOL; size = ((boolean[]) array).length; }
-        else if (array instanceof short[]) { dtype = DType.FLOAT16; size = ((short[]) array).length; }
-        else if (array instanceof char[]) { dtype = DType.BFLOAT16; size = ((char[]) array).length; }
-        else throw new IllegalArgumentException("unsupported array type " + array.getClass().getSimpleName()
-                    + " (use float[], double[], int[], long[], boolean[], short[] (float16 bits) or char[] (bfloat16 bits))");
+        this.size = java.lang.reflect.Array.getLength(array);
         Allocations.record(this);
     }
 
