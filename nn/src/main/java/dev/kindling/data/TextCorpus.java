@@ -1,8 +1,6 @@
 package dev.kindling.data;
 
 import dev.kindling.autograd.Tensor;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +11,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 
 /**
  * A text for character-level language models: the text, its vocabulary (every distinct character, in
@@ -74,12 +71,7 @@ public final class TextCorpus {
     public static TextCorpus read(Path file) {
         Path gz = file.resolveSibling(file.getFileName() + ".gz");
         Path source = Files.exists(file) || !Files.exists(gz) ? file : gz;
-        byte[] bytes;
-        try (InputStream in = source == gz ? new GZIPInputStream(Files.newInputStream(gz)) : Files.newInputStream(file)) {
-            bytes = in.readAllBytes();
-        } catch (IOException e) {
-            throw new DatasetException("TextCorpus: cannot read " + source + ": " + e, e);
-        }
+        byte[] bytes = Idx.contents("TextCorpus", source);   // gunzipped when it starts with gzip's magic bytes
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
