@@ -84,6 +84,6 @@ public final class ConvOps {
                 sx == null ? null : conv2d(sx.get(), gw, null, p)}, new Tensor[]{x, g}, sx, sg);
     }
 
-    /** The output gradient summed over batch and positions, as [N, C, L] summed over L then N: 2.8x faster than one sum over dims 0, 2, 3. */
-    private static Tensor biasGradient(Tensor g) { return g.reshape(g.size(0), g.size(1), -1).sum(2, false).sum(0, false); }
+    /** The output gradient summed over batch and positions. */
+    private static Tensor biasGradient(Tensor g) { return g.sum(new int[]{0, 2, 3}, false); }
 }

@@ -78,6 +78,20 @@ class ReductionsSpec : FunSpec({
         }
     }
 
+    test("float32 sums and means over dims around one run of kept dims (batch norm's 0, 2, 3) match float64") {
+        val x = NDArray.randn(Generator(9), DType.FLOAT64, 5, 3, 4, 6)
+        for (dims in listOf(intArrayOf(0, 2, 3), intArrayOf(0, 3), intArrayOf(0, 1, 3))) {
+            for (op in listOf(ReduceOp.SUM, ReduceOp.MEAN)) {
+                val got = x.to(DType.FLOAT32).reduce(op, dims, false).toDoubleArray()
+                val want = x.reduce(op, dims, false).toDoubleArray()
+                withClue("${op.opName()} over ${dims.toList()}") {
+                    got.size shouldBe want.size
+                    for (i in got.indices) got[i] shouldBe (want[i] plusOrMinus 1e-5 * (1 + abs(want[i])))
+                }
+            }
+        }
+    }
+
     test("a float32 sum of a million elements is accurate to 1e-6, whatever the layout") {
         val g = Generator(7)
         val x = NDArray.rand(g, DType.FLOAT32, 1000, 1000)

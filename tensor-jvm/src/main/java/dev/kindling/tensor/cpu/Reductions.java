@@ -7,9 +7,10 @@ import dev.kindling.tensor.ReduceOp;
 /**
  * Reductions on the CPU. Floats accumulate in double and integers in long, so a float32 sum of a
  * million elements is as accurate as its inputs. Reduced dims are moved innermost (by strides only)
- * and each output element reduces its own block; two float32 sum layouts that training hits every
- * step get dedicated loops: the innermost block is dense (row sums), or the reduced dims are the
- * outermost ones (column sums, e.g. a bias gradient over the batch).
+ * and each output element reduces its own block; three float32 sum layouts that training hits every
+ * step get dedicated loops: the innermost block is dense (row sums), the reduced dims are the
+ * outermost ones (column sums, e.g. a bias gradient over the batch), or they surround one run of
+ * kept dims (block sums, e.g. batch norm's statistics and a convolution's bias gradient).
  */
 final class Reductions {
     private Reductions() {}
@@ -39,6 +40,16 @@ final class Reductions {
                 columnSums(op, (float[]) CpuBackend.data(x), x.offset(), (int) inner, (int) outer, (float[]) CpuBackend.data(out));
                 return;
             }
+            int firstKept = 0, lastKept = r - 1;
+            while (reduced[firstKept]) firstKept++;
+            while (reduced[lastKept]) lastKept--;
+            if (keptRun(reduced, firstKept, lastKept)) {
+                long before = 1;
+                for (int d = 0; d < firstKept; d++) before *= shape[d];
+                blockSums(op, (float[]) CpuBackend.data(x), x.offset(), (int) before, (int) outer, (int) (inner / before),
+                        (float[]) CpuBackend.data(out));
+                return;
+            }
         }
         Strided innerWalk = Strided.coalesce(redShape, new int[][]{redStrides}, new int[]{0});
         int[] outerStrides = keptStrides;
@@ -66,6 +77,12 @@ final class Reductions {
             if (b) seen = true;
             else if (seen) return false;
         }
+        return true;
+    }
+
+    /** The kept dims are exactly [first, last], one run between summed dims (a sum over 0, 2, 3 of [N, C, H, W]). */
+    private static boolean keptRun(boolean[] reduced, int first, int last) {
+        for (int d = first; d <= last; d++) if (reduced[d]) return false;
         return true;
     }
 
@@ -125,6 +142,24 @@ final class Reductions {
                 for (int j = 0; j < acc.length; j++) acc[j] += x[b + j];
             }
             for (int j = 0; j < acc.length; j++) out[c0 + j] = (float) (op == ReduceOp.MEAN ? acc[j] / rows : acc[j]);
+        });
+    }
+
+    /**
+     * out[k] = sum over i < a, j < b of x[off + (i K + k) b + j]: summed dims before and after a run of
+     * kept ones, as batch norm's statistics and a convolution's bias gradient sum [N, C, H, W] over all
+     * but C. Each (i, k) block of b is dense; the generic walk would stride through it element by element.
+     */
+    private static void blockSums(ReduceOp op, float[] x, int off, int a, int kept, int b, float[] out) {
+        Parallel.forRange(kept, (long) a * b, (from, to) -> {
+            for (long k = from; k < to; k++) {
+                double s = 0;
+                for (int i = 0; i < a; i++) {
+                    int start = off + (int) ((i * (long) kept + k) * b);
+                    s += sumRange(x, start, start + b);
+                }
+                out[(int) k] = (float) (op == ReduceOp.MEAN ? s / ((double) a * b) : s);
+            }
         });
     }
 
