@@ -31,6 +31,6 @@ public class GRU extends RNNBase {
     }
 
     public GRU(int inputSize, int hiddenSize, Options options) {
-        super("GRU", 3, inputSize, hiddenSize, LSTM.onlyTanh("GRU", options));
+        super("GRU", inputSize, hiddenSize, LSTM.onlyTanh("GRU", options));
     }
 }

@@ -13,7 +13,7 @@ import dev.kindling.autograd.Tensor;
 public class GRUCell extends RNNCellBase {
     public GRUCell(int inputSize, int hiddenSize) { this(inputSize, hiddenSize, true); }
 
-    public GRUCell(int inputSize, int hiddenSize, boolean bias) { super("GRU", 3, inputSize, hiddenSize, bias); }
+    public GRUCell(int inputSize, int hiddenSize, boolean bias) { super("GRU", inputSize, hiddenSize, bias); }
 
     /** h' from a zero state. */
     @Override

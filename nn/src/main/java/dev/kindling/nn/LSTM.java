@@ -33,7 +33,7 @@ public class LSTM extends RNNBase {
     }
 
     public LSTM(int inputSize, int hiddenSize, Options options) {
-        super("LSTM", 4, inputSize, hiddenSize, onlyTanh("LSTM", options));
+        super("LSTM", inputSize, hiddenSize, onlyTanh("LSTM", options));
     }
 
     static Options onlyTanh(String layer, Options options) {

@@ -13,7 +13,7 @@ import dev.kindling.autograd.Tensor;
 public class LSTMCell extends RNNCellBase {
     public LSTMCell(int inputSize, int hiddenSize) { this(inputSize, hiddenSize, true); }
 
-    public LSTMCell(int inputSize, int hiddenSize, boolean bias) { super("LSTM", 4, inputSize, hiddenSize, bias); }
+    public LSTMCell(int inputSize, int hiddenSize, boolean bias) { super("LSTM", inputSize, hiddenSize, bias); }
 
     /** h' from a zero state (the single-tensor form; use {@link #forward(Tensor, RecurrentState)} for c' too). */
     @Override

@@ -30,7 +30,7 @@ public class RNN extends RNNBase {
     }
 
     public RNN(int inputSize, int hiddenSize, Options options) {
-        super(mode(options.nonlinearity()), 1, inputSize, hiddenSize, options);
+        super(mode(options.nonlinearity()), inputSize, hiddenSize, options);
         this.nonlinearity = options.nonlinearity();
     }
 

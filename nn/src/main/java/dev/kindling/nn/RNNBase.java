@@ -5,6 +5,7 @@ import dev.kindling.nn.functional.Recurrent;
 import dev.kindling.nn.init.Init;
 import dev.kindling.nn.utils.rnn.PackedSequence;
 import dev.kindling.tensor.Shapes;
+import dev.kindling.tensor.cpu.RecurrentKernels;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -68,7 +69,8 @@ public abstract class RNNBase extends Module {
     public final double dropout;
     private final List<Tensor> flatWeights = new ArrayList<>();
 
-    RNNBase(String mode, int gates, int inputSize, int hiddenSize, Options options) {
+    RNNBase(String mode, int inputSize, int hiddenSize, Options options) {
+        int gates = RecurrentKernels.Cell.valueOf(mode).gates;
         String layer = getClass().getSimpleName();
         if (inputSize < 1 || hiddenSize < 1) {
             throw new IllegalArgumentException(layer + ": inputSize and hiddenSize must be positive, got " + inputSize + " and " + hiddenSize);

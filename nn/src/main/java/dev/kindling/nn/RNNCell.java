@@ -19,7 +19,7 @@ public class RNNCell extends RNNCellBase {
     public RNNCell(int inputSize, int hiddenSize, boolean bias) { this(inputSize, hiddenSize, bias, "tanh"); }
 
     public RNNCell(int inputSize, int hiddenSize, boolean bias, String nonlinearity) {
-        super(RNN.mode(nonlinearity), 1, inputSize, hiddenSize, bias);
+        super(RNN.mode(nonlinearity), inputSize, hiddenSize, bias);
         this.nonlinearity = nonlinearity;
     }
 

@@ -4,6 +4,7 @@ import dev.kindling.autograd.Tensor;
 import dev.kindling.nn.functional.Recurrent;
 import dev.kindling.nn.init.Init;
 import dev.kindling.tensor.Shapes;
+import dev.kindling.tensor.cpu.RecurrentKernels;
 import java.util.Arrays;
 
 /**
@@ -21,7 +22,8 @@ public abstract class RNNCellBase extends Module {
     /** Null without bias. */
     public final Tensor biasIh, biasHh;
 
-    RNNCellBase(String mode, int gates, int inputSize, int hiddenSize, boolean bias) {
+    RNNCellBase(String mode, int inputSize, int hiddenSize, boolean bias) {
+        int gates = RecurrentKernels.Cell.valueOf(mode).gates;
         if (inputSize < 1 || hiddenSize < 1) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": inputSize and hiddenSize must be positive, got "
                     + inputSize + " and " + hiddenSize);

@@ -96,11 +96,5 @@ final class DeviceRecurrent extends MultiOutputFunction {
     }
 
     @Override
-    protected String name() {
-        switch (spec.mode()) {
-            case "LSTM": return "LstmBackward";
-            case "GRU": return "GruBackward";
-            default: return spec.mode().equals("RNN_TANH") ? "RnnTanhBackward" : "RnnReluBackward";
-        }
-    }
+    protected String name() { return Recurrent.backwardName(Recurrent.cell(spec.mode())); }
 }

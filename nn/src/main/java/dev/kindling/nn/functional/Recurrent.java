@@ -204,5 +204,11 @@ public final class Recurrent {
         }
     }
 
+    /** LstmBackward, GruBackward, RnnTanhBackward or RnnReluBackward, as PyTorch names them. */
+    static String backwardName(Cell cell) {
+        String op = autocastName(cell);
+        return Character.toUpperCase(op.charAt(0)) + op.substring(1) + "Backward";
+    }
+
     private static String name(Cell cell) { return cell == Cell.LSTM ? "LSTM" : cell == Cell.GRU ? "GRU" : "RNN"; }
 }

@@ -156,11 +156,5 @@ final class RecurrentLayer extends MultiOutputFunction {
     }
 
     @Override
-    protected String name() {
-        switch (cell) {
-            case LSTM: return "LstmBackward";
-            case GRU: return "GruBackward";
-            default: return cell == Cell.RNN_TANH ? "RnnTanhBackward" : "RnnReluBackward";
-        }
-    }
+    protected String name() { return Recurrent.backwardName(cell); }
 }
