@@ -51,8 +51,11 @@ fun Module.evaluate(
     }
 }
 
-/** Runs [block] in eval mode, then gives every submodule back its own previous mode. */
-internal inline fun <T> Module.inEvalMode(block: () -> T): T {
+/**
+ * Runs [block] with the model in eval mode (dropout off, BatchNorm on its running statistics), then gives
+ * every submodule back its own previous mode: `model.inEvalMode { noGrad { model(x) } }`.
+ */
+inline fun <T> Module.inEvalMode(block: () -> T): T {
     val modes = trainingModes()
     eval()
     try {
@@ -62,9 +65,11 @@ internal inline fun <T> Module.inEvalMode(block: () -> T): T {
     }
 }
 
+@PublishedApi
 internal fun Module.trainingModes(): List<Pair<Module, Boolean>> = modules().map { it to it.isTraining }
 
 /** Parents come before their descendants in [Module.modules], so each later `train(mode)` overrides what an ancestor set. */
+@PublishedApi
 internal fun restore(modes: List<Pair<Module, Boolean>>) = modes.forEach { (m, training) -> m.train(training) }
 
 private fun Module.deviceOrNull(): Device? = parameters().firstOrNull()?.device()

@@ -72,6 +72,18 @@ class DslFitSpec : FunSpec({
         model.drop.isTraining shouldBe false
     }
 
+    test("inEvalMode runs its block in eval mode and gives each submodule its own mode back, even when the block throws") {
+        val model = BlobNet()
+        model.drop.eval()
+        model.inEvalMode { listOf(model.isTraining, model.fc1.isTraining, model.drop.isTraining) } shouldBe listOf(false, false, false)
+        model.isTraining shouldBe true
+        model.fc1.isTraining shouldBe true
+        model.drop.isTraining shouldBe false
+        shouldThrow<IllegalStateException> { model.inEvalMode { error("inside") } }
+        model.fc1.isTraining shouldBe true
+        model.drop.isTraining shouldBe false
+    }
+
     test("evaluate defaults to the last fit's loss and metrics; predict runs in eval mode without recording") {
         val (train, test) = loaders()
         val model = BlobNet()

@@ -1,7 +1,8 @@
 package dev.kindling.notebooks
 
-import dev.kindling.autograd.GradMode
 import dev.kindling.autograd.Tensor
+import dev.kindling.dsl.inEvalMode
+import dev.kindling.dsl.noGrad
 import dev.kindling.nn.Module
 import dev.kindling.nn.Sequential
 import java.util.Collections
@@ -24,17 +25,7 @@ object ModuleShapes {
      * and dropout stay untouched), remembers the output shapes it can see, restores each module's mode and
      * returns the output.
      */
-    fun trace(model: Module, input: Tensor): Tensor {
-        val modes = model.modules().associateWith { it.isTraining }
-        model.eval()
-        val scope = GradMode.noGrad()
-        try {
-            return step(model, input)
-        } finally {
-            scope.close()
-            modes.forEach { (m, training) -> m.train(training) }
-        }
-    }
+    fun trace(model: Module, input: Tensor): Tensor = model.inEvalMode { noGrad { step(model, input) } }
 
     private fun step(m: Module, x: Tensor): Tensor {
         val out = if (m is Sequential) m.children().fold(x) { y, child -> step(child, y) } else m.forward(x)
