@@ -33,7 +33,7 @@ final class ConvOps {
 
     private static int[] geometry(int[] image, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw) {
         int h = image[2], w = image[3];
-        int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+        int oh = NDArray.convOut("conv2d", h, kh, sh, ph, dh), ow = NDArray.convOut("conv2d", w, kw, sw, pw, dw);
         return new int[]{image[0], image[1], h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow};
     }
 

@@ -1,6 +1,7 @@
 package dev.kindling.cuda;
 
 import dev.kindling.Diagnostic;
+import dev.kindling.cuda.kernels.KernelCache;
 import dev.kindling.cuda.kernels.Nvrtc;
 import java.io.File;
 import java.io.IOException;
@@ -58,8 +59,7 @@ public final class CudaDiagnostic implements Diagnostic {
                         d.multiprocessors(), d.totalMemory() / (double) (1L << 30));
             })).append('\n');
         }
-        s.append("  kernel cache ").append(System.getProperty("kindling.cuda.kernelCache",
-                Paths.get(System.getProperty("user.home"), ".cache", "kindling", "cuda-kernels").toString())).append('\n');
+        s.append("  kernel cache ").append(KernelCache.directory()).append('\n');
         s.append(loadedLibraries());
         return s.toString();
     }

@@ -113,9 +113,14 @@ public final class KernelCache {
         }
     }
 
-    private Path cacheFile(String source) {
-        String dir = System.getProperty("kindling.cuda.kernelCache",
+    /** Where compiled kernels are kept: {@code -Dkindling.cuda.kernelCache}, or ~/.cache/kindling/cuda-kernels; "off" keeps none. */
+    public static String directory() {
+        return System.getProperty("kindling.cuda.kernelCache",
                 Paths.get(System.getProperty("user.home"), ".cache", "kindling", "cuda-kernels").toString());
+    }
+
+    private Path cacheFile(String source) {
+        String dir = directory();
         if (dir.equals("off")) return null;
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
