@@ -54,27 +54,47 @@ final class Pooling {
 
     /**
      * CNNs' usual 2x2 window with stride 2 and every tap inside the input, without the general path's
-     * per-window bookkeeping (tap ranges, the empty-window case), which cost more than the four
-     * comparisons themselves. Same order, ties and NaN rule as {@link #maxWindowF}.
+     * per-window bookkeeping (tap ranges, the empty-window case). A knockout instead of a scan: each
+     * row's right tap challenges its left, then the bottom row's winner challenges the top's. Rows are
+     * contiguous in scan order, so this keeps the scan's winner ({@link #stepF}: NaN wins, the last NaN
+     * among several; otherwise the first maximum) with three comparisons on independent pairs instead
+     * of four chained ones (1.5x faster on [64, 6, 24, 24]).
      */
     private static void maxPool2x2F(float[] a, int xo, long planes, int h, int w, int oh, int ow, float[] values, long[] indices) {
         Parallel.forRange(planes, (long) oh * ow * 4, (from, to) -> {
             for (long plane = from; plane < to; plane++) {
                 int src = xo + (int) plane * h * w, dst = (int) plane * oh * ow;
                 for (int oy = 0; oy < oh; oy++) {
+                    int top = src + 2 * oy * w, bottom = top + w, at = dst + oy * ow, first = 2 * oy * w;
                     for (int ox = 0; ox < ow; ox++) {
-                        int i = 2 * oy * w + 2 * ox;
-                        long state = start(i);
-                        state = stepF(state, a[src + i], i);
-                        state = stepF(state, a[src + i + 1], i + 1);
-                        state = stepF(state, a[src + i + w], i + w);
-                        state = stepF(state, a[src + i + w + 1], i + w + 1);
-                        values[dst + oy * ow + ox] = Float.intBitsToFloat((int) (state >>> 32));
-                        indices[dst + oy * ow + ox] = (int) state;
+                        int i = 2 * ox;
+                        float tl = a[top + i], tr = a[top + i + 1], bl = a[bottom + i], br = a[bottom + i + 1];
+                        int right = replaces(tr, tl), bottomRight = replaces(br, bl);
+                        float upper = pick(right, tr, tl), lower = pick(bottomRight, br, bl);
+                        int low = replaces(lower, upper);
+                        // The winner's offset in the window: 0 or 1 on the top row, w or w + 1 below.
+                        int offset = ((w - bottomRight) & low) | (-right & ~low);
+                        values[at + ox] = pick(low, lower, upper);
+                        indices[at + ox] = first + i + offset;
                     }
                 }
             }
         });
+    }
+
+    /**
+     * -1 when a later tap v replaces the best so far ({@code v > best || isnan(v)}), else 0, without a
+     * branch (see {@link #stepF} for why and how).
+     */
+    private static int replaces(float v, float best) {
+        float diff = best - v + 0f;
+        int greater = (Float.floatToRawIntBits(diff) >>> 31) & (diff == diff ? 1 : 0);
+        return -(greater | (v != v ? 1 : 0));
+    }
+
+    /** v where mask is -1, otherwise best, bit for bit (so -0 and NaN payloads survive). */
+    private static float pick(int mask, float v, float best) {
+        return Float.intBitsToFloat((Float.floatToRawIntBits(v) & mask) | (Float.floatToRawIntBits(best) & ~mask));
     }
 
     /** A running window max and its position packed in one long (float bits high, index low): -inf at {@code first}. */
