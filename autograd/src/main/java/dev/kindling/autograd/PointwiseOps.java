@@ -133,13 +133,22 @@ final class PointwiseOps {
 
     // ------------------------------------------------------------------ unary
 
+    /**
+     * g * sign(s) inside a backward formula. Unrecorded (the usual backward) it is one fused kernel
+     * instead of a sign pass and a product pass; with createGraph it is the recorded composition.
+     */
+    private static Tensor mulSign(Tensor g, Tensor s) {
+        if (GradMode.isEnabled()) return g.mul(s.sign());
+        return out(g.data().mulSign(s.data()));
+    }
+
     static Tensor unary(Tensor a, UnaryOp op) {
         Tensor out = out(a.data().unary(op));
         if (!Graph.records(a) || !out.dtype().isFloatingPoint()) return out;
         String name = backwardName(op);
         switch (op) {
             case NEG: return Graph.record(name, out, g -> new Tensor[]{g.neg()}, a);
-            case ABS: { SavedTensor sa = Graph.save(a); return Graph.record(name, out, g -> new Tensor[]{g.mul(sa.get().sign())}, a, sa); }
+            case ABS: { SavedTensor sa = Graph.save(a); return Graph.record(name, out, g -> new Tensor[]{mulSign(g, sa.get())}, a, sa); }
             case SIGN: case FLOOR: case CEIL: case ROUND: case TRUNC:
                 return Graph.record(name, out, g -> new Tensor[]{g.mul(0.0)}, a);
             case SQUARE: { SavedTensor sa = Graph.save(a); return Graph.record(name, out, g -> new Tensor[]{g.mul(sa.get()).mul(2.0)}, a, sa); }
@@ -147,7 +156,7 @@ final class PointwiseOps {
                 SavedTensor so = Graph.save(out);
                 // relu's output is 0 or positive, so its sign is the 0/1 mask, computed branch-free;
                 // a bool mask and a select mispredict on every other element.
-                return Graph.record(name, out, g -> new Tensor[]{g.mul(so.get().sign())}, a, so);
+                return Graph.record(name, out, g -> new Tensor[]{mulSign(g, so.get())}, a, so);
             }
             case EXP: { SavedTensor so = Graph.save(out); return Graph.record(name, out, g -> new Tensor[]{g.mul(so.get())}, a, so); }
             case LOG: { SavedTensor sa = Graph.save(a); return Graph.record(name, out, g -> new Tensor[]{g.div(sa.get())}, a, sa); }

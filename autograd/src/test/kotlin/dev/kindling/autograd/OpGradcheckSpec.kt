@@ -1,6 +1,7 @@
 package dev.kindling.autograd
 
 import dev.kindling.Random
+import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
@@ -177,6 +178,21 @@ class OpGradcheckSpec : FunSpec({
     test("relu's gradient at exactly 0 is 0; abs's gradient at 0 is 0") {
         gradOf(f64(-1.0, 0.0, 2.0)) { it.relu() } shouldBeClose doubleArrayOf(0.0, 0.0, 1.0)
         gradOf(f64(-1.0, 0.0, 2.0)) { it.abs() } shouldBeClose doubleArrayOf(-1.0, 0.0, 1.0)
+    }
+
+    test("relu's and abs's float32 gradients are g * sign bit for bit, and stay differentiable in g under createGraph") {
+        val xs = floatArrayOf(-1.5f, 0f, -0f, 2f, Float.MIN_VALUE, 1e30f, -3f, 0.25f)
+        val g = Tensor.of(floatArrayOf(0.5f, -2f, 3f, -0.75f, 1e-3f, 7f, -1f, 2.5f), xs.size)
+        for ((name, f) in listOf<Pair<String, (Tensor) -> Tensor>>("relu" to { it.relu() }, "abs" to { it.abs() })) {
+            val x = Tensor.of(xs, xs.size).requiresGrad_(true)
+            val y = f(x)
+            y.backward(g)
+            val sign = if (name == "relu") y.detach().sign() else x.detach().sign()
+            withClue(name) { x.grad()!!.toFloatArray().map { it.toRawBits() } shouldBe g.mul(sign).toFloatArray().map { it.toRawBits() } }
+        }
+        // The backward of relu and abs feeds g (here x itself) into the product: its own derivative needs the recorded form.
+        checkBoth(randnAway(3, 4)) { it[0].relu().mul(it[0]) }
+        checkBoth(randnAway(3, 4)) { it[0].abs().mul(it[0]) }
     }
 
     test("clamp passes the gradient at exactly a bound (inclusive, as PyTorch) and blocks it outside") {

@@ -84,6 +84,16 @@ public interface Backend {
     /** Window maxima of x into values, and their flat positions iy * W + ix in the input plane into indices (INT64). */
     void maxPool2d(NDArray x, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, NDArray values, NDArray indices);
 
+    /**
+     * out = a * sign(s), all three of one shape and dtype: the gradient of relu (s its output) and of
+     * abs (s its input). Composed of {@link #unary} and {@link #binary} unless a device fuses it.
+     */
+    default void mulSign(NDArray a, NDArray s, NDArray out) {
+        NDArray signs = NDArray.zeros(s.dtype(), s.device(), s.shapeRef());
+        unary(UnaryOp.SIGN, s, signs);
+        binary(BinaryOp.MUL, a, signs, out);
+    }
+
     /** out[n, c].flat[indices[n, c, i]] += gy[n, c].flat[i]; out [N, C, H, W]. */
     void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out);
 

@@ -485,6 +485,20 @@ public final class NDArray {
 
     // ------------------------------------------------------------------ elementwise
 
+    /**
+     * this * sign(s), broadcasting as {@link #binary}: the gradient of relu (s its output) and of abs
+     * (s its input), in one pass where the backend fuses it.
+     */
+    public NDArray mulSign(NDArray s) {
+        checkDevice("mulSign", s);
+        if (s.dtype() != dtype() || !dtype().isFloatingPoint() || !Arrays.equals(shape, s.shape)) {
+            return binary(BinaryOp.MUL, s.unary(UnaryOp.SIGN));
+        }
+        NDArray out = zeros(dtype(), device(), shape);
+        backend().mulSign(this, s, out);
+        return out;
+    }
+
     public NDArray unary(UnaryOp op) {
         NDArray x = op.floatResult() && !dtype().isFloatingPoint() ? to(DType.FLOAT32) : this;
         if (op == UnaryOp.LOGICAL_NOT) x = to(DType.BOOL);

@@ -122,6 +122,33 @@ class UnaryOpsSpec : FunSpec({
         got.map { it.toRawBits() } shouldBe xs.map { Math.signum(it).toRawBits() }
     }
 
+    test("mulSign is a * sign(s) bit for bit, fused (aligned or shifted views, split over threads) or composed") {
+        fun composed(a: NDArray, s: NDArray) = a.binary(BinaryOp.MUL, s.unary(UnaryOp.SIGN))
+        fun same(got: NDArray, want: NDArray) {
+            got.shape().toList() shouldBe want.shape().toList()
+            got.dtype() shouldBe want.dtype()
+            got.contiguous().to(DType.FLOAT64).toDoubleArray().map { it.toRawBits() } shouldBe
+                want.contiguous().to(DType.FLOAT64).toDoubleArray().map { it.toRawBits() }
+        }
+        val special = floatArrayOf(0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, 3f, -7f, 1e38f, Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY, Float.NaN, 2f, -2f)
+        val grads = floatArrayOf(1.5f, -2f, Float.POSITIVE_INFINITY, Float.NaN, -0f, 0f, 4f, -1f, 2f, 3f, Float.NEGATIVE_INFINITY, 5f)
+        val a = NDArray.of(grads, 12)
+        val s = NDArray.of(special, 12)
+        same(a.mulSign(s), composed(a, s))                                                   // aligned, dense
+        same(a.narrow(0, 2, 8).mulSign(s.narrow(0, 4, 8)), composed(a.narrow(0, 2, 8), s.narrow(0, 4, 8)))   // shifted views
+        val rnd = Random(7)
+        val big = 300_000
+        val ab = NDArray.of(FloatArray(big) { rnd.nextFloat() - 0.5f }, big)
+        val sb = NDArray.of(FloatArray(big) { if (it % 3 == 0) 0f else rnd.nextFloat() - 0.5f }, big)
+        same(ab.mulSign(sb), composed(ab, sb))                                               // split over the threads
+        val a64 = a.to(DType.FLOAT64)
+        same(a64.mulSign(s.to(DType.FLOAT64)), composed(a64, s.to(DType.FLOAT64)))           // float64: composed
+        val m = NDArray.of(grads, 3, 4)
+        same(m.t().mulSign(s.reshape(3, 4).t()), composed(m.t(), s.reshape(3, 4).t()))       // transposed: composed
+        same(m.mulSign(s.narrow(0, 0, 4)), composed(m, s.narrow(0, 0, 4)))                   // broadcast: composed
+    }
+
     test("float32 comparisons with a scalar on either side agree with float64 ones") {
         val xs = floatArrayOf(-1f, 0f, 0.5f, 1f, 2f, Float.NaN)
         val x = NDArray.of(xs, xs.size)

@@ -177,6 +177,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void mulSign(NDArray a, NDArray s, NDArray out) {
+        if (a.dtype() != DType.FLOAT32 || !a.isContiguous() || !s.isContiguous()) {
+            Backend.super.mulSign(a, s, out);
+            return;
+        }
+        float[] ad = (float[]) data(a), sd = (float[]) data(s), od = (float[]) data(out);
+        int ao = a.offset(), so = s.offset(), oo = out.offset();
+        Parallel.forRange(out.numel(), 1, (from, to) -> FloatKernels.mulSign(ad, ao + (int) from, sd, so + (int) from,
+                od, oo + (int) from, (int) (to - from)));
+    }
+
+    @Override
     public void binaryScalar(BinaryOp op, NDArray a, double s, boolean scalarFirst, NDArray out) {
         Strided it = Strided.of(out, a);
         int so = it.innerStride(0), sa = it.innerStride(1);
