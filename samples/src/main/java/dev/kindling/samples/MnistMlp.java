@@ -68,9 +68,7 @@ public final class MnistMlp {
             double lossSum = 0, epochLr = optimizer.paramGroups().get(0).lr();
             int batches = 0;
             model.train();
-            // Redrawn in place on a terminal; one summary line otherwise (logs, CI, the smoke test).
-            ProgressBar bar = new ProgressBar(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), loader.size(), out,
-                    out == System.out && System.console() != null, System::nanoTime);
+            ProgressBar bar = Progress.epoch(epoch, epochs, loader.size(), out);
             for (Tensor[] batch : loader) {
                 optimizer.zeroGrad();
                 Tensor loss = F.crossEntropy(model.forward(batch[0]), batch[1]);

@@ -56,7 +56,7 @@ final class Pooling {
      * CNNs' usual 2x2 window with stride 2 and every tap inside the input, without the general path's
      * per-window bookkeeping (tap ranges, the empty-window case). A knockout instead of a scan: each
      * row's right tap challenges its left, then the bottom row's winner challenges the top's. Rows are
-     * contiguous in scan order, so this keeps the scan's winner ({@link #stepF}: NaN wins, the last NaN
+     * contiguous in scan order, so this keeps the scan's winner ({@link #replaces}: NaN wins, the last NaN
      * among several; otherwise the first maximum) with three comparisons on independent pairs instead
      * of four chained ones (1.5x faster on [64, 6, 24, 24]).
      */
@@ -83,8 +83,11 @@ final class Pooling {
     }
 
     /**
-     * -1 when a later tap v replaces the best so far ({@code v > best || isnan(v)}), else 0, without a
-     * branch (see {@link #stepF} for why and how).
+     * -1 when a later tap v replaces the best so far ({@code v > best || isnan(v)}, as PyTorch's), else
+     * 0. Branch-free: on real activations the comparison is a coin toss, and a mispredicted branch per
+     * element made the loop 2-4x slower. v > best exactly when best - v is negative and not NaN (NaN
+     * comes from a NaN operand or inf - inf; + 0f turns -0 into +0, so equal values keep the first).
+     * The NaN tests are branches that are always predicted right.
      */
     private static int replaces(float v, float best) {
         float diff = best - v + 0f;
@@ -102,20 +105,13 @@ final class Pooling {
         return ((long) Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) << 32) | (first & 0xffffffffL);
     }
 
-    /**
-     * One tap of a window max: v at position i replaces the best when {@code v > best || isnan(v)}, as
-     * PyTorch's. Branch-free: on real activations the comparison is a coin toss, and a mispredicted
-     * branch per element made the loop 2-4x slower. v > best exactly when best - v is negative and not
-     * NaN (NaN comes from a NaN operand or inf - inf; + 0f turns -0 into +0, so equal values keep the
-     * first). The NaN tests are branches that are always predicted right.
-     */
+    /** One tap of a window max: v at position i takes the best's place when it {@link #replaces} it. */
     private static long stepF(long state, float v, int i) {
-        int bestBits = (int) (state >>> 32), bestAt = (int) state;
-        float diff = Float.intBitsToFloat(bestBits) - v + 0f;
-        int greater = (Float.floatToRawIntBits(diff) >>> 31) & (diff == diff ? 1 : 0);
-        int take = -(greater | (v != v ? 1 : 0));
+        int bestAt = (int) state;
+        float best = Float.intBitsToFloat((int) (state >>> 32));
+        int take = replaces(v, best);
         // Value and position move together, so a window of -0 and 0 reports the first one, -0, as PyTorch.
-        bestBits = (Float.floatToRawIntBits(v) & take) | (bestBits & ~take);
+        int bestBits = Float.floatToRawIntBits(pick(take, v, best));
         bestAt = (i & take) | (bestAt & ~take);
         return ((long) bestBits << 32) | (bestAt & 0xffffffffL);
     }
