@@ -65,21 +65,29 @@ class UnaryOpsSpec : FunSpec({
             checkFast(op, FloatArray(10_000) { rnd.nextDouble(-20.0, 20.0).toFloat() })
             // Near zero, where tanh switches to its series and exp(r) is close to 1.
             checkFast(op, FloatArray(10_000) { rnd.nextDouble(-0.2, 0.2).toFloat() })
+            checkFast(op, FloatArray(1000) { rnd.nextDouble(-20.0, 20.0).toFloat() })
         }
     }
 
-    test("fast float32 exp overflows to inf, underflows to 0 and keeps NaN") {
-        val xs = floatArrayOf(100f, -100f, 88.7f, 88.8f, 89f, -87f, -103f, -104f, -110f, 1e-8f, -1e-8f, 0f, -0f,
-                Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MAX_VALUE, -Float.MAX_VALUE)
-        checkFast(UnaryOp.EXP, xs)
-        val got = NDArray.of(xs, xs.size).unary(UnaryOp.EXP).toFloatArray()
-        got[0] shouldBe Float.POSITIVE_INFINITY
-        got[4] shouldBe Float.POSITIVE_INFINITY
-        got[8] shouldBe 0f
-        got[11] shouldBe 1f
-        got[13].isNaN() shouldBe true
-        got[14] shouldBe Float.POSITIVE_INFINITY
-        got[15] shouldBe 0f
+    // Short tensors take Math.exp and long ones (4096 elements and more) the vectorised kernel: both are checked.
+    for (copies in listOf(1, 300)) {
+        test("fast float32 exp overflows to inf, underflows to 0 and keeps NaN, ${copies * 18} elements") {
+            val edges = floatArrayOf(100f, -100f, 88.7f, 88.8f, 89f, -87f, -103f, -104f, -110f, 1e-8f, -1e-8f, 0f, -0f,
+                    Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MAX_VALUE, -Float.MAX_VALUE)
+            val xs = FloatArray(edges.size * copies) { edges[it % edges.size] }
+            checkFast(UnaryOp.EXP, xs)
+            val all = NDArray.of(xs, xs.size).unary(UnaryOp.EXP).toFloatArray()
+            for (c in 0 until copies) {
+                val got = all.copyOfRange(c * edges.size, (c + 1) * edges.size)
+                got[0] shouldBe Float.POSITIVE_INFINITY
+                got[4] shouldBe Float.POSITIVE_INFINITY
+                got[8] shouldBe 0f
+                got[11] shouldBe 1f
+                got[13].isNaN() shouldBe true
+                got[14] shouldBe Float.POSITIVE_INFINITY
+                got[15] shouldBe 0f
+            }
+        }
     }
 
     test("fast float32 tanh saturates at ±1, stays within 2 ulp near 0 and keeps NaN") {

@@ -117,12 +117,11 @@ public final class CpuBackend implements Backend {
                 NDArray c = x.copy();
                 NDArray r = out.isContiguous() && out.offset() == 0 ? out : NDArray.zeros(DType.FLOAT32, out.shape());
                 float[] cs = (float[]) data(c), rs = (float[]) data(r);
-                Parallel.forRange(c.numel(), cost(op), (a, b) -> FloatKernels.unaryDense(op, cs, rs, (int) a, (int) b));
+                unaryDense(op, cs, rs, 0, (int) c.numel());
                 if (r != out) copy(r, out);
                 return;
             }
-            int off = x.offset();
-            Parallel.forRange(x.numel(), cost(op), (a, b) -> FloatKernels.unaryDense(op, xs, os, off + (int) a, off + (int) b));
+            unaryDense(op, xs, os, x.offset(), x.offset() + (int) x.numel());
             return;
         }
         Buf xb = Buf.of(data(x)), ob = Buf.of(data(out));
@@ -133,6 +132,15 @@ public final class CpuBackend implements Backend {
             if (floating) for (int i = 0; i < n; i++) ob.setD(oo + i * so, op.apply(xb.getD(xo + i * sx)));
             else for (int i = 0; i < n; i++) ob.setL(oo + i * so, op.applyLong(xb.getL(xo + i * sx)));
         });
+    }
+
+    /** A float32 unary op over dense [from, to) of x into o, split over the threads. */
+    private static void unaryDense(UnaryOp op, float[] x, float[] o, int from, int to) {
+        if (op == UnaryOp.EXP && to - from < FastMath.SCALAR_EXP_BELOW) {
+            FastMath.expScalar(x, o, from, to);
+            return;
+        }
+        Parallel.forRange(to - from, cost(op), (a, b) -> FloatKernels.unaryDense(op, x, o, from + (int) a, from + (int) b));
     }
 
     private static long cost(UnaryOp op) {

@@ -21,11 +21,23 @@ final class FastMath {
     private static final float MAX_X = 89f;
     private static final float MIN_X = -104f;
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /**
+     * Shorter tensors take {@link #expScalar}: C2 compiles expBlock once per loop (on-stack) and once
+     * whole, about 150 ms of the JIT's time in a training run's first steps (where a 2-core machine has
+     * no core to spare), which a softmax over a few thousand logits, a classifier's loss, never pays
+     * back; Math.exp costs such a call a few microseconds more.
+     */
+    static final int SCALAR_EXP_BELOW = 4096;
 
     private FastMath() {}
 
     /** o[i] = exp(x[i]) for i in [from, to); x and o may be the same array. */
     static void exp(float[] x, float[] o, int from, int to) { blocked(x, o, from, to, FastMath::expBlock); }
+
+    /** {@link #exp} by Math.exp, for tensors shorter than {@link #SCALAR_EXP_BELOW}. */
+    static void expScalar(float[] x, float[] o, int from, int to) {
+        for (int i = from; i < to; i++) o[i] = (float) Math.exp(x[i]);
+    }
 
     /** A kernel over one block held in scratch: v in and out, t free for intermediates. */
     private interface BlockKernel {
