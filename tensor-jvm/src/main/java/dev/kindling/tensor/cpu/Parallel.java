@@ -120,6 +120,8 @@ public final class Parallel {
                     parked = true;
                     if (job == null) LockSupport.park(this);
                     parked = false;
+                    // A pending interrupt would make every later park return at once: a busy loop.
+                    Thread.interrupted();
                     idleSince = System.nanoTime();
                 }
             }

@@ -44,8 +44,9 @@ class ParallelWorkersSpec : FunSpec({
         captured.get() shouldBe null
     }
 
-    test("idle workers stop polling and park").config(timeout = 60.seconds) {
+    test("idle workers stop polling and park, even after an interrupt").config(timeout = 60.seconds) {
         if (Parallel.threads() < 2) return@config
+        workers().forEach { it.interrupt() }
         Parallel.forRange(1000, Long.MAX_VALUE / 1000) { _, _ -> }
         val deadline = System.nanoTime() + 10_000_000_000L
         while (workers().any { it.state != Thread.State.WAITING } && System.nanoTime() < deadline) Thread.sleep(10)
