@@ -3,10 +3,18 @@ progress display, a plot image made by lets-plot, a rendered anomaly error; and 
 Usage: check-outputs.py DIR (holding the executed NN-*.ipynb)"""
 import glob, json, os, sys
 
-found = {}
-def note(what, nb):
-    found.setdefault(what, set()).add(nb)
+# What each executed notebook output is looked at for, by its HTML and SVG text.
+CHECKS = [
+    ("an HTML tensor", lambda html, svg: 'class="kindling-tensor"' in html),
+    ("a tensor drawn as a picture", lambda html, svg: "data:image/png;base64," in html),
+    ("a module tree", lambda html, svg: 'class="kindling-module"' in html),
+    ("fit's progress display", lambda html, svg: 'class="kindling-progress"' in html and "<progress" in html),
+    ("a lets-plot image", lambda html, svg: svg.lstrip().startswith("<svg") and "plt-container" in svg),
+    ("a rendered anomaly error", lambda html, svg: 'class="kindling-anomaly"' in html and "SqrtBackward" in html),
+    ("an image grid", lambda html, svg: 'class="kindling-image-grid"' in html),
+]
 
+found = {}
 problems = []
 for path in sorted(glob.glob(os.path.join(sys.argv[1], "[0-9][0-9]-*.ipynb"))):
     name = os.path.basename(path)
@@ -17,16 +25,10 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "[0-9][0-9]-*.ipynb"))):
             data = out.get("data", {})
             html = "".join(data.get("text/html", ""))
             svg = "".join(data.get("image/svg+xml", ""))
-            if 'class="kindling-tensor"' in html: note("an HTML tensor", name)
-            if "data:image/png;base64," in html: note("a tensor drawn as a picture", name)
-            if 'class="kindling-module"' in html: note("a module tree", name)
-            if 'class="kindling-progress"' in html and "<progress" in html: note("fit's progress display", name)
-            if svg.lstrip().startswith("<svg") and "plt-container" in svg: note("a lets-plot image", name)
-            if 'class="kindling-anomaly"' in html and "SqrtBackward" in html: note("a rendered anomaly error", name)
-            if 'class="kindling-image-grid"' in html: note("an image grid", name)
+            for what, shows in CHECKS:
+                if shows(html, svg): found.setdefault(what, set()).add(name)
 
-for what in ["an HTML tensor", "a tensor drawn as a picture", "a module tree", "fit's progress display",
-             "a lets-plot image", "a rendered anomaly error", "an image grid"]:
+for what, _ in CHECKS:
     if what in found:
         print("check-outputs: %s in %s" % (what, ", ".join(sorted(found[what]))))
     else:

@@ -1,6 +1,5 @@
 package dev.kindling.autograd;
 
-import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.Storage;
 
 import java.util.Collections;
@@ -47,9 +46,7 @@ final class GradOwnership {
 
     /** True when {@code g} may become a leaf's grad as it is; from then on the leaf owns it. */
     boolean take(Tensor g) {
-        NDArray d = g.data();
-        Storage s = d.storage();
-        boolean whole = d.isContiguous() && d.offset() == 0 && s.size() == d.numel();
-        return s.serial() > passStart && whole && !pending.containsKey(s) && escaped.add(s);
+        Storage s = g.data().storage();
+        return s.serial() > passStart && g.data().coversStorage() && !pending.containsKey(s) && escaped.add(s);
     }
 }

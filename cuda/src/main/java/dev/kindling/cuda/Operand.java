@@ -36,7 +36,7 @@ final class Operand {
      */
     static Operand write(NDArray x) {
         CudaStorage s = (CudaStorage) x.storage();
-        if (x.offset() == 0 && x.numel() == s.size() && x.isContiguous()) s.overwritten();
+        if (x.coversStorage()) s.overwritten();
         else s.materialize();
         return new Operand(s.address(0), x.offset(), x.stridesRef(), x.dtype());
     }

@@ -13,7 +13,7 @@ class FitContext internal constructor(
     val model: Module,
     val optimizer: Optimizer,
     val epochs: Int,
-    val stepsPerEpoch: Long = 0,
+    val stepsPerEpoch: Long,
 ) {
     var epoch: Int = 0
         internal set

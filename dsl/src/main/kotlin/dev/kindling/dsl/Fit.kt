@@ -73,13 +73,11 @@ fun Module.fit(
     val config = FitConfig().apply { environment.configure(this) }.apply(configure)
     lastFit[this] = FitSettings(loss, config.metrics.toList())
     val ctx = FitContext(this, optimizer, epochs, stepsIn(train))
-    return environment.run { fitLoop(train, epochs, optimizer, loss, config, ctx) }
+    return environment.run { fitLoop(train, loss, config, ctx) }
 }
 
 private fun Module.fitLoop(
     train: Iterable<Array<Tensor>>,
-    epochs: Int,
-    optimizer: Optimizer,
     loss: (Tensor, Tensor) -> Tensor,
     config: FitConfig,
     ctx: FitContext,
@@ -87,13 +85,13 @@ private fun Module.fitLoop(
     val modes = trainingModes()
     try {
         config.callbacks.forEach { it.onTrainBegin(ctx) }
-        for (epoch in 0 until epochs) {
+        for (epoch in 0 until ctx.epochs) {
             ctx.epoch = epoch
             ctx.logs.clear()
-            val lr = optimizer.paramGroups().firstOrNull()?.lr() ?: Double.NaN
+            val lr = ctx.optimizer.paramGroups().firstOrNull()?.lr() ?: Double.NaN
             config.callbacks.forEach { it.onEpochBegin(ctx) }
-            val bar = if (config.progress) progressBar(config, "epoch ${epoch + 1}/$epochs", ctx.stepsPerEpoch) else null
-            trainEpoch(train, optimizer, loss, config, ctx, bar)
+            val bar = if (config.progress) progressBar(config, "epoch ${epoch + 1}/${ctx.epochs}", ctx.stepsPerEpoch) else null
+            trainEpoch(train, loss, config, ctx, bar)
             if (ctx.stopTraining) {
                 // Stopped inside the epoch (a callback or an interrupt): keep what ran, skip validation.
                 bar?.finish(emptyMap())
@@ -118,13 +116,13 @@ private fun Module.fitLoop(
 
 private fun Module.trainEpoch(
     data: Iterable<Array<Tensor>>,
-    optimizer: Optimizer,
     loss: (Tensor, Tensor) -> Tensor,
     config: FitConfig,
     ctx: FitContext,
     bar: ProgressBar?,
 ) {
     train()
+    val optimizer = ctx.optimizer
     config.metrics.forEach { it.reset() }
     val device = parameters().firstOrNull()?.device()
     var lossSum = 0.0

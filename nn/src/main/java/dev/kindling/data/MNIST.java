@@ -2,7 +2,6 @@ package dev.kindling.data;
 
 import dev.kindling.autograd.Tensor;
 import dev.kindling.tensor.DType;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -71,12 +70,7 @@ public class MNIST implements Dataset<Tensor[]> {
         String prefix = train ? "train" : "t10k";
         String imageFile = prefix + "-images-idx3-ubyte", labelFile = prefix + "-labels-idx1-ubyte";
         source.fetch(dir, List.of(imageFile, labelFile));
-        return reader.read(find(dir, imageFile), find(dir, labelFile));
-    }
-
-    private static Path find(Path dir, String name) {
-        Path raw = dir.resolve(name);
-        return Files.exists(raw) ? raw : dir.resolve(name + ".gz");
+        return reader.read(Fetcher.locate(dir.resolve(imageFile)), Fetcher.locate(dir.resolve(labelFile)));
     }
 
     /** Reads and checks the pair of IDX files. */

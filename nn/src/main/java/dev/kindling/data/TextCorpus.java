@@ -5,7 +5,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -69,8 +68,7 @@ public final class TextCorpus {
      * empty or non-UTF-8 file is a {@link DatasetException} naming it.
      */
     public static TextCorpus read(Path file) {
-        Path gz = file.resolveSibling(file.getFileName() + ".gz");
-        Path source = Files.exists(file) || !Files.exists(gz) ? file : gz;
+        Path source = Fetcher.locate(file);
         byte[] bytes = Idx.contents("TextCorpus", source);   // gunzipped when it starts with gzip's magic bytes
         String text;
         try {

@@ -287,10 +287,15 @@ public abstract class Module {
         return s.toString();
     }
 
-    private static void summaryRows(String name, Module m, List<String[]> rows) {
+    /** The number of elements in this module's own parameters, not its children's. */
+    public long ownParameterCount() {
         long own = 0;
-        for (Tensor p : m.parameters.values()) if (p != null) own += p.numel();
-        rows.add(new String[]{name.isEmpty() ? "(root)" : name, m.getClass().getSimpleName(), String.format("%,d", own)});
+        for (Tensor p : parameters.values()) if (p != null) own += p.numel();
+        return own;
+    }
+
+    private static void summaryRows(String name, Module m, List<String[]> rows) {
+        rows.add(new String[]{name.isEmpty() ? "(root)" : name, m.getClass().getSimpleName(), String.format("%,d", m.ownParameterCount())});
         for (Map.Entry<String, Module> c : m.namedChildren().entrySet()) {
             summaryRows(name.isEmpty() ? c.getKey() : name + "." + c.getKey(), c.getValue(), rows);
         }

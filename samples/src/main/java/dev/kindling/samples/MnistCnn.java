@@ -46,9 +46,10 @@ public final class MnistCnn {
     }
 
     /**
-     * The network: [N, 1, 28, 28] -> conv 5x5 (padding 2) -> [N, 6, 28, 28] -> pool -> [N, 6, 14, 14] -> conv 5x5
-     * -> [N, 16, 10, 10] -> pool -> [N, 16, 5, 5] -> 400 -> 120 -> 84 -> 10 logits. LeNet-5 (LeCun et al., 1998)
-     * with ReLU for its squashing functions and max for its subsampling, as it is usually written today.
+     * The network: [N, 1, 28, 28] -> conv 5x5 (padding 2) -> [N, 16, 28, 28] -> pool -> [N, 16, 14, 14] -> conv 5x5
+     * -> [N, 32, 10, 10] -> pool -> [N, 32, 5, 5] -> 800 -> 120 -> 84 -> 10 logits. LeNet-5 (LeCun et al., 1998)
+     * with ReLU for its squashing functions and max for its subsampling, as it is usually written today, and
+     * its channels widened from 6 and 16 (docs/samples.md).
      */
     static Sequential leNet() {
         return new Sequential(

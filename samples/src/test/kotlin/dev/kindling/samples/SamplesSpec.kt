@@ -14,30 +14,18 @@ import io.kotest.matchers.doubles.shouldBeBetween
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
 import io.kotest.matchers.string.shouldMatch
-import java.io.ByteArrayOutputStream
-import java.io.PrintStream
-import java.nio.file.Paths
 import kotlin.math.sqrt
-
-/** Runs a sample with its output captured; returns the output's lines. */
-private fun captured(run: (PrintStream) -> Unit): List<String> {
-    val bytes = ByteArrayOutputStream()
-    PrintStream(bytes, true, Charsets.UTF_8).use(run)
-    return bytes.toString(Charsets.UTF_8).lines().filter { it.isNotEmpty() }
-}
-
-private const val FINAL_LINE = """final test accuracy: \d{1,3}\.\d\d%"""
 
 /** An expression of n digits, all joined by +, leaning left: ((d + d) + d) + ... */
 private fun sumOf(n: Int): Expr = (1 until n).fold(Expr.Digit(1) as Expr) { e, i -> Expr.Op('+', e, Expr.Digit(i % 10)) }
 
 class SamplesSpec : FunSpec({
     // 64 training and 32 test images of the real MNIST (src/test/resources/mnist): no download happens.
-    val mnist = Paths.get(SamplesSpec::class.java.getResource("/mnist")!!.toURI())
+    val mnist = fixtureDir("/mnist")
 
     test("mnist-mlp trains a few steps on the fixture and ends with the final accuracy line") {
         var accuracy = -1.0
-        val lines = captured { accuracy = MnistMlp.run(mnist, 2, 16, 1e-3, 0, it) }
+        val lines = outputLines { accuracy = MnistMlp.run(mnist, 2, 16, 1e-3, 0, it) }
         lines[0] shouldBe "MNIST: 64 training and 32 test images from $mnist"
         // Off a terminal the progress bar leaves one summary line per epoch, before the epoch's test line.
         lines.filter { it.startsWith("epoch ") && it.contains(" steps, ") }.size shouldBe 2
@@ -45,7 +33,7 @@ class SamplesSpec : FunSpec({
         lines.filter { it.startsWith("epoch ") && it.contains("test accuracy") }.size shouldBe 2
         lines.first { it.startsWith("epoch 2/2  ") } shouldMatch
             Regex("""epoch 2/2  lr 0\.000500  train loss \d+\.\d{4}  test loss \d+\.\d{4}  test accuracy \d+\.\d\d%  time \d+\.\d\d s \(train \d+\.\d\d s\)""")
-        lines.last() shouldMatch Regex(FINAL_LINE)
+        lines.last() shouldMatch Regex(FINAL_ACCURACY_LINE)
         lines.last() shouldBe "final test accuracy: %.2f%%".format(java.util.Locale.ROOT, 100 * accuracy)
         // 8 steps of Adam on 64 images already beat chance (10%) on the 32 test images.
         accuracy.shouldBeBetween(0.3, 1.0, 0.0)
@@ -80,21 +68,21 @@ class SamplesSpec : FunSpec({
     }
 
     test("custom-op checks its op, then trains with it") {
-        val lines = captured { CustomOp.run(2, 256, 0, it) }
+        val lines = outputLines { CustomOp.run(2, 256, 0, it) }
         lines[0] shouldBe "SquarePlus: gradcheck and gradgradcheck passed (float64, 20 elements)"
         lines.filter { it.startsWith("epoch ") && it.contains("test accuracy") }.size shouldBe 2
         // 256 points in batches of 64: the progress bar's summary line per epoch.
         lines.filter { it.startsWith("epoch ") && it.contains(": 4 steps, 256 samples in") }.size shouldBe 2
-        lines.last() shouldMatch Regex(FINAL_LINE)
+        lines.last() shouldMatch Regex(FINAL_ACCURACY_LINE)
     }
 
     test("dynamic-net trains on a few trees and ends with the final accuracy line") {
-        val lines = captured { DynamicNet.run(1, 48, 0, it) }
+        val lines = outputLines { DynamicNet.run(1, 48, 0, it) }
         lines.filter { it.contains("digits -> graph of") }.size shouldBe 3
         lines.filter { it.startsWith("epoch 1/1  expressions up to 3 digits") }.size shouldBe 1
         // 48 trees in batches of 16: the progress bar's summary line.
         lines.filter { it.startsWith("epoch 1/1: 3 steps, 48 samples in") }.size shouldBe 1
-        lines.last() shouldMatch Regex(FINAL_LINE)
+        lines.last() shouldMatch Regex(FINAL_ACCURACY_LINE)
     }
 
     test("dynamic-net records a graph whose size follows the input tree") {

@@ -89,9 +89,7 @@ public interface Backend {
      * abs (s its input). Composed of {@link #unary} and {@link #binary} unless a device fuses it.
      */
     default void mulSign(NDArray a, NDArray s, NDArray out) {
-        NDArray signs = NDArray.zeros(s.dtype(), s.device(), s.shapeRef());
-        unary(UnaryOp.SIGN, s, signs);
-        binary(BinaryOp.MUL, a, signs, out);
+        binary(BinaryOp.MUL, a, s.unary(UnaryOp.SIGN), out);
     }
 
     /** out[n, c].flat[indices[n, c, i]] += gy[n, c].flat[i]; out [N, C, H, W]. */

@@ -185,6 +185,9 @@ public final class NDArray {
     /** Row-major contiguous (offset may be non-zero). An empty array is contiguous, as in PyTorch. */
     public boolean isContiguous() { return contiguous; }
 
+    /** Contiguous from its storage's first element to its last: writing every element of it rewrites the whole storage. */
+    public boolean coversStorage() { return contiguous && offset == 0 && storage.size() == numel(); }
+
     private static boolean computeContiguous(int[] shape, int[] strides) {
         // Without this, a fresh [4, 0] array (strides [1, 1]) would call itself non-contiguous.
         if (Shapes.numel(shape) == 0) return true;

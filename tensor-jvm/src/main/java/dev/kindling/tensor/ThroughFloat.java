@@ -26,5 +26,5 @@ public final class ThroughFloat {
     }
 
     /** Rounds a float32 result computed into {@link #target}'s array into out. */
-    public static void narrow(NDArray result, NDArray out) { if (result != out) out.copy_(result); }
+    public static void narrow(NDArray result, NDArray out) { if (result != out) out.backend().copy(result, out); }
 }

@@ -1,7 +1,5 @@
 package dev.kindling.tensor.cpu;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -87,9 +85,7 @@ public final class Parallel {
      * its own pieces until none are left.
      */
     private static final class Worker extends Thread {
-        private static final VarHandle JOB;
-
-        private volatile Pieces job;
+        private final AtomicReference<Pieces> job = new AtomicReference<>();
         private volatile boolean parked;
 
         Worker(int index) {
@@ -98,7 +94,7 @@ public final class Parallel {
         }
 
         void offer(Pieces pieces) {
-            job = pieces;
+            job.set(pieces);
             // Pairs with run(): it sets parked before its last look at job, so one of the two sees the other.
             if (parked) LockSupport.unpark(this);
         }
@@ -107,31 +103,23 @@ public final class Parallel {
         public void run() {
             long idleSince = System.nanoTime();
             while (true) {
-                Pieces pieces = job;
+                Pieces pieces = job.get();
                 if (pieces != null) {
                     pieces.claimUntilNoneLeft();
                     // Only clear the loop just finished: a newer offer may already be waiting. Clearing
                     // also drops the body, so its captured arrays are not kept alive by an idle worker.
-                    JOB.compareAndSet(this, pieces, null);
+                    job.compareAndSet(pieces, null);
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < POLL_NANOS) {
                     Thread.onSpinWait();
                 } else {
                     parked = true;
-                    if (job == null) LockSupport.park(this);
+                    if (job.get() == null) LockSupport.park(this);
                     parked = false;
                     // A pending interrupt would make every later park return at once: a busy loop.
                     Thread.interrupted();
                     idleSince = System.nanoTime();
                 }
-            }
-        }
-
-        static {
-            try {
-                JOB = MethodHandles.lookup().findVarHandle(Worker.class, "job", Pieces.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
             }
         }
     }

@@ -32,22 +32,21 @@ final class Reductions {
         if (outer == 0) return;
         boolean sumLike = op == ReduceOp.SUM || op == ReduceOp.MEAN;
         if (sumLike && x.dtype() == DType.FLOAT32 && x.isContiguous() && inner > 0) {
-            if (trailing(reduced)) {
-                rowSums(op, (float[]) CpuBackend.data(x), x.offset(), (int) outer, (int) inner, (float[]) CpuBackend.data(out));
-                return;
-            }
-            if (leading(reduced)) {
-                columnSums(op, (float[]) CpuBackend.data(x), x.offset(), (int) inner, (int) outer, (float[]) CpuBackend.data(out));
-                return;
-            }
+            float[] xs = (float[]) CpuBackend.data(x), os = (float[]) CpuBackend.data(out);
             int firstKept = 0, lastKept = r - 1;
-            while (reduced[firstKept]) firstKept++;
-            while (reduced[lastKept]) lastKept--;
+            while (firstKept < r && reduced[firstKept]) firstKept++;
+            while (lastKept >= firstKept && reduced[lastKept]) lastKept--;
             if (keptRun(reduced, firstKept, lastKept)) {
-                long before = 1;
-                for (int d = 0; d < firstKept; d++) before *= shape[d];
-                blockSums(op, (float[]) CpuBackend.data(x), x.offset(), (int) before, (int) outer, (int) (inner / before),
-                        (float[]) CpuBackend.data(out));
+                if (firstKept == 0 || firstKept == r) {
+                    // The kept dims (if any) lead: each output sums one contiguous row.
+                    rowSums(op, xs, x.offset(), (int) outer, (int) inner, os);
+                } else if (lastKept == r - 1) {
+                    columnSums(op, xs, x.offset(), (int) inner, (int) outer, os);
+                } else {
+                    long before = 1;
+                    for (int d = 0; d < firstKept; d++) before *= shape[d];
+                    blockSums(op, xs, x.offset(), (int) before, (int) outer, (int) (inner / before), os);
+                }
                 return;
             }
         }
@@ -71,27 +70,9 @@ final class Reductions {
         });
     }
 
-    private static boolean trailing(boolean[] reduced) {
-        boolean seen = false;
-        for (boolean b : reduced) {
-            if (b) seen = true;
-            else if (seen) return false;
-        }
-        return true;
-    }
-
     /** The kept dims are exactly [first, last], one run between summed dims (a sum over 0, 2, 3 of [N, C, H, W]). */
     private static boolean keptRun(boolean[] reduced, int first, int last) {
         for (int d = first; d <= last; d++) if (reduced[d]) return false;
-        return true;
-    }
-
-    private static boolean leading(boolean[] reduced) {
-        boolean seenKept = false;
-        for (boolean b : reduced) {
-            if (!b) seenKept = true;
-            else if (seenKept) return false;
-        }
         return true;
     }
 
