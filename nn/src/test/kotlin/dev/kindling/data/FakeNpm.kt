@@ -1,6 +1,7 @@
 package dev.kindling.data
 
 import io.kotest.core.TestConfiguration
+import io.kotest.engine.spec.tempdir
 import java.nio.file.Files
 import java.nio.file.Path
 import java.nio.file.attribute.PosixFilePermissions
