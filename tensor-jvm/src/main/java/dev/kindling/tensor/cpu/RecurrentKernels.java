@@ -129,19 +129,29 @@ public final class RecurrentKernels {
 
     /** Runs the recurrence over every step (from the last step back to the first when {@code reverse}). */
     public static void forward(Cell cell, Steps steps, boolean reverse, Inputs in, Results out) {
-        check(cell, steps, in);
-        pass(cell, steps, reverse, in, out).forward();
+        forward(cell, steps, reverse, in, out, 0);
     }
 
     /** Backpropagation through time for a direction run by {@link #forward} with the same arguments. */
     public static void backward(Cell cell, Steps steps, boolean reverse, Inputs in, Results out, Gradients grads) {
-        check(cell, steps, in);
-        pass(cell, steps, reverse, in, out).backward(grads);
+        backward(cell, steps, reverse, in, out, grads, 0);
     }
 
-    private static RecurrentPass pass(Cell cell, Steps steps, boolean reverse, Inputs in, Results out) {
-        return in.wHh().dtype() == DType.FLOAT32 ? new FloatRecurrentPass(cell, steps, reverse, in, out)
-                : new DoubleRecurrentPass(cell, steps, reverse, in, out);
+    /** {@link #forward} with the hidden units cut into {@code slabs} slabs (0: as many as pay; tests pick more). */
+    static void forward(Cell cell, Steps steps, boolean reverse, Inputs in, Results out, int slabs) {
+        check(cell, steps, in);
+        pass(cell, steps, reverse, in, out, slabs).forward();
+    }
+
+    /** {@link #backward} with the hidden units cut into {@code slabs} slabs. */
+    static void backward(Cell cell, Steps steps, boolean reverse, Inputs in, Results out, Gradients grads, int slabs) {
+        check(cell, steps, in);
+        pass(cell, steps, reverse, in, out, slabs).backward(grads);
+    }
+
+    private static RecurrentPass pass(Cell cell, Steps steps, boolean reverse, Inputs in, Results out, int slabs) {
+        return in.wHh().dtype() == DType.FLOAT32 ? new FloatRecurrentPass(cell, steps, reverse, in, out, slabs)
+                : new DoubleRecurrentPass(cell, steps, reverse, in, out, slabs);
     }
 
     private static void check(Cell cell, Steps steps, Inputs in) {

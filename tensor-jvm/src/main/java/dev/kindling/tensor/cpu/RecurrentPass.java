@@ -1,6 +1,5 @@
 package dev.kindling.tensor.cpu;
 
-import dev.kindling.tensor.BinaryOp;
 import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.cpu.RecurrentKernels.Cell;
 import dev.kindling.tensor.cpu.RecurrentKernels.Gradients;
@@ -9,16 +8,24 @@ import dev.kindling.tensor.cpu.RecurrentKernels.Results;
 import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 
 /**
- * The time loop of {@link RecurrentKernels}, shared by float32 and float64: per step one GEMM on the
- * rows still running ({@link RecurrentGemm}, split over the threads by {@link ThreadedGemm}), then the
- * typed subclass's fused row kernels, the rows spread over the threads too. A step's row work is ~85 us
- * on one core: worth splitting only because the pool's worker is still awake from the GEMM's slab and
- * the caller claims whatever the worker has not started (when OpenBLAS ran its own spinning threads,
- * the same split was measured slower). The subclasses hold the raw arrays and the per-row math.
+ * The time loop of {@link RecurrentKernels}, shared by float32 and float64. The hidden units are cut
+ * into one slab per thread ({@link RecurrentSlabs}), and a step is one {@link Parallel#forRange} over
+ * the slabs: each slab runs its own GEMM and then the typed subclass's fused row kernels on its units
+ * for every batch row, so a step hands work to the pool once, and a late worker's slab is simply run by
+ * the caller. The subclasses hold the raw arrays and the per-row math.
+ *
+ * <p>Measured against a split GEMM followed by split row kernels (two hand-overs per step, a serial
+ * transpose of the product, and both threads writing the same rows): LSTM H = 256, B = 32, 35 steps,
+ * two cores, one pass forward 6.5-7.1 ms became 5.8-6.2 ms, backward 6.7-7.5 ms became 5.9-6.1 ms (one
+ * core: 11 ms each). Each slab keeping its rows' state in arrays of its own was half of that: with
+ * neighbouring slabs writing the same cache lines of shared rows, forward was slower than before.
  */
 abstract class RecurrentPass {
-    /** Parallel's cost of one gate column of a row: a few passes over it, one of them a vectorised tanh. */
-    private static final long ROW_COST = 4;
+    /**
+     * A slab below this many multiply-adds per step (~25 us of GEMM, plus its rows' kernels) does not
+     * repay handing it to another thread.
+     */
+    private static final long MIN_SLAB_MACS = 1L << 21;
 
     final Cell cell;
     final Steps steps;
@@ -30,8 +37,10 @@ abstract class RecurrentPass {
     final int xo, xld, oo, old, go, gld, co, cld, h0o, h0ld, c0o, c0ld;
     /** The same for backward's matrices: dOut, dGx, dGh, hPrev; set by {@link #backward}. */
     int doo, dold, gxo, gxld, gho, ghld, hpo, hpld;
+    /** How many slabs the hidden units are cut into. */
+    private final int slabs;
 
-    RecurrentPass(Cell cell, Steps steps, boolean reverse, Inputs in, Results res) {
+    RecurrentPass(Cell cell, Steps steps, boolean reverse, Inputs in, Results res, int slabs) {
         this.cell = cell;
         this.steps = steps;
         this.reverse = reverse;
@@ -40,6 +49,8 @@ abstract class RecurrentPass {
         this.hidden = in.wHh().shape()[1];
         this.width = cell.gates * hidden;
         this.batch = steps.batch();
+        this.slabs = slabs > 0 ? slabs
+                : (int) Math.max(1, Math.min(Parallel.threads(), (long) width * hidden * batch / MIN_SLAB_MACS));
         xo = offset(in.xProj());
         xld = ld(in.xProj());
         oo = offset(res.out());
@@ -54,40 +65,55 @@ abstract class RecurrentPass {
         c0ld = ld(in.c0());
     }
 
-    /** Binds the running state h, c [B, H] (c LSTM only) and the pre-activation buffer pre [B, G*H]. */
-    abstract void bindForward(NDArray h, NDArray c, NDArray pre);
-
-    /** Rows [from, to) of a step whose rows start at row r0: pre holds h_{t-1} W_hh^T for them. */
-    abstract void forwardRows(int from, int to, int r0);
-
-    /** Binds the running gradients dh, dc [B, H] (dc LSTM only). */
-    abstract void bindBackward(Gradients g, NDArray dh, NDArray dc);
+    /** Binds the running state h, c [B, H] (c LSTM only) and makes each slab's arrays, starting from that state. */
+    abstract void bindForward(NDArray h, NDArray c, RecurrentSlabs slabs);
 
     /**
-     * Rows [from, to) of step t: writes their dGx, dGh and hPrev rows and updates dc; for GRU also sets
-     * dh to the part of dh_{t-1} that bypasses W_hh (z dh), which the step's GEMM then adds to.
+     * Slab s at forward step {@code step} (rows r0 .. r0 + act - 1): its GEMM, its units' gates, c and h,
+     * copied into the outputs and into the state the next step's GEMM reads.
      */
-    abstract void backwardRows(int from, int to, int t, int r0);
+    abstract void forwardSlab(RecurrentSlabs slabs, int s, int step, int act, int r0);
+
+    /** Copies the slabs' final h and c back into the running state. */
+    abstract void endForward();
+
+    /** Binds the running gradients dh, dc [B, H] (dc LSTM only) and makes each slab's arrays. */
+    abstract void bindBackward(Gradients g, NDArray dh, NDArray dc, RecurrentSlabs slabs);
+
+    /**
+     * Slab s at backward step {@code step}, time t: adds the partials of dh that the previous step left
+     * for its first {@code waiting} rows ({@link #addPartials}), runs its row kernels (dGx, dGh, hPrev
+     * and dc for its units; GRU also leaves z dh in dh), then its GEMM: its gates' part of dh_{t-1}.
+     */
+    abstract void backwardSlab(RecurrentSlabs slabs, int s, int step, int t, int act, int waiting, int r0);
+
+    /** Into slab s's units of dh, rows 0..rows-1: the sum of every slab's partial from step {@code step}. */
+    abstract void addPartials(RecurrentSlabs slabs, int s, int step, int rows);
+
+    /** Copies the slabs' dh and dc back into the running gradients. */
+    abstract void endBackward();
 
     void forward() {
         NDArray h = in.h0().copy(), c = cell == Cell.LSTM ? in.c0().copy() : null;
-        NDArray pre = NDArray.zeros(in.wHh().dtype(), batch, width);
-        bindForward(h, c, pre);
         int count = steps.count();
-        try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), false, batch)) {
+        try (RecurrentSlabs gemm = RecurrentSlabs.forward(in.wHh(), cell.gates, batch, slabs)) {
+            gemm.initState(in.h0());
+            bindForward(h, c, gemm);
+            int n = gemm.count();
             for (int k = 0; k < count; k++) {
-                int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
-                gemm.product(h, 0, act, pre);
-                Parallel.forRange(act, ROW_COST * width, (lo, hi) -> forwardRows((int) lo, (int) hi, r0));
+                int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t), step = k;
+                Parallel.forRange(n, Long.MAX_VALUE / n, (lo, hi) -> {
+                    for (long s = lo; s < hi; s++) forwardSlab(gemm, (int) s, step, act, r0);
+                });
             }
         }
+        endForward();
         res.hN().copy_(h);
         if (c != null) res.cN().copy_(c);
     }
 
     void backward(Gradients g) {
         NDArray dh = g.dhN().copy(), dc = cell == Cell.LSTM ? g.dcN().copy() : null;
-        NDArray carried = cell == Cell.GRU ? NDArray.zeros(dh.dtype(), batch, hidden) : null;
         doo = offset(g.dOut());
         dold = ld(g.dOut());
         gxo = offset(g.dGx());
@@ -96,26 +122,25 @@ abstract class RecurrentPass {
         ghld = ld(g.dGh());
         hpo = offset(g.hPrev());
         hpld = ld(g.hPrev());
-        bindBackward(g, dh, dc);
         int count = steps.count();
-        try (RecurrentGemm gemm = new RecurrentGemm(in.wHh().contiguous(), true, batch)) {
-            for (int k = count - 1; k >= 0; k--) {
-                int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t);
-                Parallel.forRange(act, ROW_COST * width, (lo, hi) -> backwardRows((int) lo, (int) hi, t, r0));
-                if (carried == null) {
-                    gemm.product(g.dGh(), r0, act, dh);
-                } else {
-                    gemm.product(g.dGh(), r0, act, carried);
-                    rows(dh, act).binary_(BinaryOp.ADD, rows(carried, act));
-                }
+        try (RecurrentSlabs gemm = RecurrentSlabs.backward(in.wHh(), cell.gates, batch, slabs)) {
+            bindBackward(g, dh, dc, gemm);
+            int n = gemm.count(), waiting = 0;
+            for (int k = 0; k < count; k++) {
+                // Rows the previous step ran have their dh partly in that step's partials; for the rest
+                // (joining here, or, in reverse, finished) dh is already whole.
+                int t = reverse ? k : count - 1 - k, act = steps.active(t), r0 = steps.start(t), step = k, rows = waiting;
+                Parallel.forRange(n, Long.MAX_VALUE / n, (lo, hi) -> {
+                    for (long s = lo; s < hi; s++) backwardSlab(gemm, (int) s, step, t, act, rows, r0);
+                });
+                waiting = act;
             }
+            for (int s = 0; s < n; s++) addPartials(gemm, s, count - 1, waiting);
         }
+        endBackward();
         g.dh0().copy_(dh);
         if (dc != null) g.dc0().copy_(dc);
     }
-
-    /** The first n rows of a contiguous matrix. */
-    private static NDArray rows(NDArray m, int n) { return m.narrow(0, 0, n); }
 
     // ------------------------------------------------------------------ raw access shared by the typed passes
 

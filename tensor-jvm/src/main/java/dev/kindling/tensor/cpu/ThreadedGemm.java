@@ -47,6 +47,21 @@ final class ThreadedGemm {
                 alpha, at(a, aOff + ao), lda, at(b, bOff + bo), ldb, beta, at(c, cOff + co), ldc));
     }
 
+    /**
+     * One OpenBLAS call on the calling thread, for callers that split the work over the threads
+     * themselves ({@link RecurrentSlabs}): no slabs, no pool.
+     */
+    static void sgemmHere(boolean ta, boolean tb, int m, int n, int k, FloatPointer a, int lda, FloatPointer b, int ldb,
+                          FloatPointer c, int ldc) {
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, flag(ta), flag(tb), m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc);
+    }
+
+    /** The float64 twin of {@link #sgemmHere}. */
+    static void dgemmHere(boolean ta, boolean tb, int m, int n, int k, DoublePointer a, int lda, DoublePointer b, int ldb,
+                          DoublePointer c, int ldc) {
+        openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, flag(ta), flag(tb), m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+    }
+
     private static void split(boolean ta, boolean tb, int m, int n, int k, int lda, int ldb, int ldc, Slab slab) {
         boolean byRows = m >= n;
         int extent = byRows ? m : n;
