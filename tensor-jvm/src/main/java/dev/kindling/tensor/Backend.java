@@ -92,6 +92,13 @@ public interface Backend {
         binary(BinaryOp.MUL, a, s.unary(UnaryOp.SIGN), out);
     }
 
+    /**
+     * Softmax (log-softmax when {@code log}) of each row of x, contiguous and floating point, along its
+     * last dim, into out (contiguous, x's shape); false where this device has no fused kernel for it, and
+     * the caller composes it from reductions.
+     */
+    default boolean softmaxRows(NDArray x, boolean log, NDArray out) { return false; }
+
     /** out[n, c].flat[indices[n, c, i]] += gy[n, c].flat[i]; out [N, C, H, W]. */
     void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out);
 

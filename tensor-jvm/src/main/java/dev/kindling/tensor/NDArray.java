@@ -860,6 +860,8 @@ public final class NDArray {
     public NDArray softmax(int dim) {
         NDArray x = dtype().isFloatingPoint() ? this : to(DType.FLOAT32);
         int d = Shapes.dim("softmax", dim, shape.length);
+        NDArray fused = x.fusedSoftmax(d, false);
+        if (fused != null) return fused;
         NDArray e = x.sub(x.reduce(ReduceOp.MAX, new int[]{d}, true)).exp();
         return e.div(e.reduce(ReduceOp.SUM, new int[]{d}, true));
     }
@@ -868,7 +870,15 @@ public final class NDArray {
     public NDArray logSoftmax(int dim) {
         NDArray x = dtype().isFloatingPoint() ? this : to(DType.FLOAT32);
         int d = Shapes.dim("logSoftmax", dim, shape.length);
-        return x.sub(x.logsumexp(new int[]{d}, true));
+        NDArray fused = x.fusedSoftmax(d, true);
+        return fused != null ? fused : x.sub(x.logsumexp(new int[]{d}, true));
+    }
+
+    /** The device's one-pass kernel along the last dim (a classifier's logits, attention scores), or null. */
+    private NDArray fusedSoftmax(int d, boolean log) {
+        if (d != shape.length - 1 || numel() == 0) return null;
+        NDArray x = contiguous(), out = zeros(dtype(), device(), shape);
+        return backend().softmaxRows(x, log, out) ? out : null;
     }
 
     private void requireFloat(String op) {

@@ -203,6 +203,46 @@ class ReductionsSpec : FunSpec({
         }
     }
 
+    test("softmax over the last dim (one fused pass per row) matches the reference on tensors split over threads") {
+        for (dtype in listOf(DType.FLOAT32, DType.FLOAT64)) {
+            // 300 rows of 37: more than one group of rows per thread, a row length that is no multiple of 4,
+            // and enough elements for the vectorised exp.
+            val x = NDArray.rand(Generator(3), dtype, 300, 37).mul(20.0).sub(10.0)
+            val v = x.toDoubleArray()
+            val tol = tol(dtype) * 4
+            val soft = DoubleArray(v.size)
+            val logSoft = DoubleArray(v.size)
+            for (r in 0 until 300) {
+                val row = v.copyOfRange(r * 37, r * 37 + 37)
+                val m = row.max()
+                val sum = row.sumOf { exp(it - m) }
+                for (j in 0 until 37) {
+                    soft[r * 37 + j] = exp(row[j] - m) / sum
+                    logSoft[r * 37 + j] = row[j] - m - ln(sum)
+                }
+            }
+            x.softmax(1).toDoubleArray().zip(soft).forEach { (a, b) -> abs(a - b) shouldBeLessThan tol }
+            x.logSoftmax(1).toDoubleArray().zip(logSoft).forEach { (a, b) -> abs(a - b) shouldBeLessThan tol * 10 }
+        }
+    }
+
+    test("softmax over the last dim treats infinities and NaN as the composed form over another dim does") {
+        val inf = Double.POSITIVE_INFINITY
+        val rows = listOf(doubleArrayOf(-inf, -inf, -inf), doubleArrayOf(inf, 1.0, 2.0), doubleArrayOf(Double.NaN, 1.0, 2.0),
+                doubleArrayOf(-inf, 0.0, 1.0))
+        for (dtype in listOf(DType.FLOAT32, DType.FLOAT64)) {
+            val x = NDArray.of(rows.flatMap { it.toList() }.toDoubleArray(), 4, 3).to(dtype)
+            // Along dim 0 of the transpose is the same math, run by the composed reductions.
+            for (log in listOf(false, true)) {
+                val fused = if (log) x.logSoftmax(1) else x.softmax(1)
+                val composed = (if (log) x.t().logSoftmax(0) else x.t().softmax(0)).t()
+                for ((a, b) in fused.toDoubleArray().zip(composed.toDoubleArray())) {
+                    if (a.isFinite() && b.isFinite()) abs(a - b) shouldBeLessThan 1e-6 else a.toString() shouldBe b.toString()
+                }
+            }
+        }
+    }
+
     test("softmax of huge logits is still a distribution") {
         val y = NDArray.of(floatArrayOf(1000f, 1000f, -1000f), 1, 3).softmax(-1).toDoubleArray()
         y.toList() shouldBe listOf(0.5, 0.5, 0.0)

@@ -197,6 +197,15 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean softmaxRows(NDArray x, boolean log, NDArray out) {
+        int n = x.shapeRef()[x.dim() - 1];
+        long rows = x.numel() / n;
+        if (x.dtype() == DType.FLOAT32) SoftmaxRows.run((float[]) data(x), x.offset(), (float[]) data(out), out.offset(), rows, n, log);
+        else SoftmaxRows.run((double[]) data(x), x.offset(), (double[]) data(out), out.offset(), rows, n, log);
+        return true;
+    }
+
+    @Override
     public void binaryScalar(BinaryOp op, NDArray a, double s, boolean scalarFirst, NDArray out) {
         Strided it = Strided.of(out, a);
         int so = it.innerStride(0), sa = it.innerStride(1);

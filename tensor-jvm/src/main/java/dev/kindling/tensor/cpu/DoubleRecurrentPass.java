@@ -84,14 +84,15 @@ final class DoubleRecurrentPass extends RecurrentPass {
             default: rnn(sl, act, r0);
         }
         // Odd slabs copy out from the last row: neighbouring slabs then reach a row's shared cache lines
-        // (where their columns meet) at different times.
+        // (where their columns meet) at different times. The RNN keeps no gates or cells for backward.
+        boolean keep = cell == Cell.LSTM || cell == Cell.GRU;
         double[] cellOut = cell == Cell.LSTM ? sl.c : sl.spare;
         for (int k = 0; k < act; k++) {
             int b = (s & 1) == 0 ? k : act - 1 - k, row = r0 + b, u = sl.u, lo = sl.lo;
-            if (gates != null) {
+            if (keep && gates != null) {
                 for (int g = 0; g < cell.gates; g++) System.arraycopy(sl.pre, (g * act + b) * u, gates, go + row * gld + g * hidden + lo, u);
-                System.arraycopy(cellOut, b * u, cells, co + row * cld + lo, u);
             }
+            if (keep && cells != null) System.arraycopy(cellOut, b * u, cells, co + row * cld + lo, u);
             System.arraycopy(sl.h, b * u, out, oo + row * old + lo, u);
             slabs.putState(step, s, b, sl.h, b * u);
         }

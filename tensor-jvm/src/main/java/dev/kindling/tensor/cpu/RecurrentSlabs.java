@@ -34,7 +34,7 @@ final class RecurrentSlabs implements AutoCloseable {
     private final int hidden, gates, batch;
     /** Slab s owns units [bounds[s], bounds[s + 1]). */
     private final int[] bounds;
-    /** The regrouped weights, and each slab's block of them (pointer views made once: each is a JNI call). */
+    /** The regrouped weights, and each slab's block of them (views made once, not at every step). */
     private final Pointer weights;
     private final Pointer[] slabWeights;
     /** Forward: each slab's gate product [G*u, act]. Backward: each slab's staged gate gradients [act, G*u]. */
@@ -42,19 +42,18 @@ final class RecurrentSlabs implements AutoCloseable {
     private final Pointer[] slabScratch;
     /** By step parity. Forward: h_t [B, H]. Backward: each slab's partial dh_{t-1}, transposed, [H, act]. */
     private final Pointer[] carried;
+    /** Backward only: each slab's partial, by parity. */
     private final Pointer[][] slabCarried;
     private final FloatBuffer scratchF;
     private final FloatBuffer[] carriedF;
     private final DoubleBuffer scratchD;
     private final DoubleBuffer[] carriedD;
-    private final boolean backward;
 
     private RecurrentSlabs(NDArray wHh, int gates, int batch, int slabs, boolean backward) {
         this.single = wHh.dtype() == DType.FLOAT32;
         this.hidden = wHh.shapeRef()[1];
         this.gates = gates;
         this.batch = batch;
-        this.backward = backward;
         int count = Math.max(1, Math.min(slabs, hidden)), width = gates * hidden;
         bounds = new int[count + 1];
         for (int s = 0; s <= count; s++) bounds[s] = (int) ((long) hidden * s / count);
@@ -64,17 +63,17 @@ final class RecurrentSlabs implements AutoCloseable {
                                 allocate(backward ? count * hidden * batch : batch * hidden)};
         slabWeights = new Pointer[count];
         slabScratch = new Pointer[count];
-        slabCarried = new Pointer[2][count];
+        slabCarried = backward ? new Pointer[2][count] : null;
         for (int s = 0; s < count; s++) {
             slabWeights[s] = view(weights, backward ? gates * lo(s) : (long) gates * lo(s) * hidden);
             slabScratch[s] = view(scratch, (long) gates * lo(s) * batch);
-            for (int p = 0; p < 2; p++) slabCarried[p][s] = view(carried[p], backward ? (long) s * hidden * batch : 0);
+            if (backward) for (int p = 0; p < 2; p++) slabCarried[p][s] = view(carried[p], (long) s * hidden * batch);
         }
         scratchF = single ? ((FloatPointer) scratch).asBuffer() : null;
         carriedF = single ? new FloatBuffer[]{((FloatPointer) carried[0]).asBuffer(), ((FloatPointer) carried[1]).asBuffer()} : null;
         scratchD = single ? null : ((DoublePointer) scratch).asBuffer();
         carriedD = single ? null : new DoubleBuffer[]{((DoublePointer) carried[0]).asBuffer(), ((DoublePointer) carried[1]).asBuffer()};
-        stageWeights(wHh.contiguous());
+        stageWeights(wHh.contiguous(), backward);
     }
 
     /** Slabs for a forward pass over W_hh [G*H, H], batches of up to {@code batch} rows. */
@@ -165,7 +164,7 @@ final class RecurrentSlabs implements AutoCloseable {
      * Regroups W_hh's rows so slab s's gate rows (g * H + lo .. g * H + hi, for each gate g) sit together
      * from row G * lo; backward stores the transpose of that, [H, G*H].
      */
-    private void stageWeights(NDArray w) {
+    private void stageWeights(NDArray w, boolean backward) {
         int width = gates * hidden;
         int[] source = new int[width];
         for (int s = 0; s < count(); s++) {
