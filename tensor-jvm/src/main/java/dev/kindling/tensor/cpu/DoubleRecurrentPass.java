@@ -12,33 +12,10 @@ import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
  * Math.tanh, for gradcheck and double precision work, where exactness matters more than speed.
  */
 final class DoubleRecurrentPass extends RecurrentPass {
-    private final double[] x, out, gates, cells, h0, c0;
+    private final double[] x, out, gates, cells, c0;
     /** Per gate column: b_ih + b_hh (what every gate but GRU's n adds), and b_ih, b_hh alone for GRU's n. */
     private final double[] bsum, bi, bh;
-    private double[] h, c;
-    private double[] dOut, dGx, dGh, hPrev, dh, dc;
-    private Slab[] slab;
-
-    /**
-     * One slab's arrays: its GEMM's result (forward, [G*u, B]) or staged operand (backward, [B, G*u]);
-     * forward's gate-major pre-activations [G][B][u]; its units' h and c [B, u] (backward: dh and dc);
-     * a spare [B, u]; backward's one partial of dh at a time [u, B].
-     */
-    private static final class Slab {
-        final int lo, u;
-        final double[] product, pre, h, c, spare, partial;
-
-        Slab(int lo, int hi, int gates, int batch) {
-            this.lo = lo;
-            this.u = hi - lo;
-            product = new double[gates * u * batch];
-            pre = new double[gates * u * batch];
-            h = new double[batch * u];
-            c = new double[batch * u];
-            spare = new double[batch * u];
-            partial = new double[u * batch];
-        }
-    }
+    private double[] dOut, dGx, hPrev;
 
     DoubleRecurrentPass(Cell cell, Steps steps, boolean reverse, Inputs in, Results res, int slabs) {
         super(cell, steps, reverse, in, res, slabs);
@@ -46,7 +23,6 @@ final class DoubleRecurrentPass extends RecurrentPass {
         out = (double[]) data(res.out());
         gates = (double[]) data(res.gates());
         cells = (double[]) data(res.cells());
-        h0 = (double[]) data(in.h0());
         c0 = (double[]) data(in.c0());
         bi = bias(in.bIh());
         bh = bias(in.bHh());
@@ -56,45 +32,15 @@ final class DoubleRecurrentPass extends RecurrentPass {
 
     private double[] bias(NDArray b) { return b == null ? new double[width] : b.contiguous().toDoubleArray(); }
 
-    private void slabs(RecurrentSlabs slabs) {
-        slab = new Slab[slabs.count()];
-        for (int s = 0; s < slab.length; s++) slab[s] = new Slab(slabs.lo(s), slabs.hi(s), cell.gates, batch);
-    }
+    @Override
+    Object array(int n) { return new double[n]; }
 
     @Override
-    void bindForward(NDArray h, NDArray c, RecurrentSlabs slabs) {
-        this.h = (double[]) data(h);
-        this.c = (double[]) data(c);
-        slabs(slabs);
-        for (Slab sl : slab) {
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(this.h, b * hidden + sl.lo, sl.h, b * sl.u, sl.u);
-                if (this.c != null) System.arraycopy(this.c, b * hidden + sl.lo, sl.c, b * sl.u, sl.u);
-            }
-        }
-    }
-
-    @Override
-    void forwardSlab(RecurrentSlabs slabs, int s, int step, int act, int r0) {
-        Slab sl = slab[s];
-        slabs.gateProduct(s, step, act, sl.product);
+    void cellsForward(Slab sl, int act, int r0) {
         switch (cell) {
             case LSTM: lstm(sl, act, r0); break;
             case GRU: gru(sl, act, r0); break;
             default: rnn(sl, act, r0);
-        }
-        // Odd slabs copy out from the last row: neighbouring slabs then reach a row's shared cache lines
-        // (where their columns meet) at different times. The RNN keeps no gates or cells for backward.
-        boolean keep = cell == Cell.LSTM || cell == Cell.GRU;
-        double[] cellOut = cell == Cell.LSTM ? sl.c : sl.spare;
-        for (int k = 0; k < act; k++) {
-            int b = (s & 1) == 0 ? k : act - 1 - k, row = r0 + b, u = sl.u, lo = sl.lo;
-            if (keep && gates != null) {
-                for (int g = 0; g < cell.gates; g++) System.arraycopy(sl.pre, (g * act + b) * u, gates, go + row * gld + g * hidden + lo, u);
-            }
-            if (keep && cells != null) System.arraycopy(cellOut, b * u, cells, co + row * cld + lo, u);
-            System.arraycopy(sl.h, b * u, out, oo + row * old + lo, u);
-            slabs.putState(step, s, b, sl.h, b * u);
         }
     }
 
@@ -104,7 +50,7 @@ final class DoubleRecurrentPass extends RecurrentPass {
      */
     private void gatherGate(Slab sl, int g, int act, int r0) {
         int u = sl.u, col = g * hidden + sl.lo;
-        double[] pre = sl.pre, product = sl.product;
+        double[] pre = (double[]) sl.pre, product = (double[]) sl.product;
         for (int b = 0; b < act; b++) {
             int p = (g * act + b) * u, xr = xo + (r0 + b) * xld + col, from = g * u * act + b;
             for (int j = 0; j < u; j++) pre[p + j] = product[from + j * act] + x[xr + j] + bsum[col + j];
@@ -113,7 +59,7 @@ final class DoubleRecurrentPass extends RecurrentPass {
 
     private void lstm(Slab sl, int act, int r0) {
         int n = act * sl.u;
-        double[] pre = sl.pre, c = sl.c, tc = sl.spare;
+        double[] pre = (double[]) sl.pre, c = (double[]) sl.c, tc = (double[]) sl.spare, h = (double[]) sl.h;
         for (int g = 0; g < 4; g++) gatherGate(sl, g, act, r0);
         sigmoid(pre, pre, 0, 2 * n);
         tanh(pre, pre, 2 * n, 3 * n);
@@ -124,12 +70,12 @@ final class DoubleRecurrentPass extends RecurrentPass {
             tc[k] = cv;
         }
         tanh(tc, tc, 0, n);
-        for (int k = 0; k < n; k++) sl.h[k] = pre[3 * n + k] * tc[k];
+        for (int k = 0; k < n; k++) h[k] = pre[3 * n + k] * tc[k];
     }
 
     private void gru(Slab sl, int act, int r0) {
         int n = act * sl.u, u = sl.u;
-        double[] pre = sl.pre, hn = sl.spare, h = sl.h;
+        double[] pre = (double[]) sl.pre, hn = (double[]) sl.spare, h = (double[]) sl.h, product = (double[]) sl.product;
         gatherGate(sl, 0, act, r0);
         gatherGate(sl, 1, act, r0);
         sigmoid(pre, pre, 0, 2 * n);
@@ -137,7 +83,7 @@ final class DoubleRecurrentPass extends RecurrentPass {
             int xr = xo + (r0 + b) * xld + 2 * hidden + sl.lo, from = 2 * u * act + b, col = 2 * hidden + sl.lo;
             for (int j = 0; j < u; j++) {
                 int k = b * u + j;
-                double hv = sl.product[from + j * act] + bh[col + j];
+                double hv = product[from + j * act] + bh[col + j];
                 hn[k] = hv;
                 pre[2 * n + k] = x[xr + j] + bi[col + j] + pre[k] * hv;
             }
@@ -149,100 +95,55 @@ final class DoubleRecurrentPass extends RecurrentPass {
 
     private void rnn(Slab sl, int act, int r0) {
         int n = act * sl.u;
-        double[] pre = sl.pre;
+        double[] pre = (double[]) sl.pre;
         gatherGate(sl, 0, act, r0);
         if (cell == Cell.RNN_TANH) tanh(pre, pre, 0, n);
         else for (int k = 0; k < n; k++) pre[k] = Math.max(pre[k], 0.0);
         System.arraycopy(pre, 0, sl.h, 0, n);
     }
 
-    @Override
-    void endForward() {
-        for (Slab sl : slab) {
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(sl.h, b * sl.u, h, b * hidden + sl.lo, sl.u);
-                if (c != null) System.arraycopy(sl.c, b * sl.u, c, b * hidden + sl.lo, sl.u);
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ backward
 
     @Override
-    void bindBackward(Gradients g, NDArray dh, NDArray dc, RecurrentSlabs slabs) {
+    void bindBackward(Gradients g) {
         dOut = (double[]) data(g.dOut());
         dGx = (double[]) data(g.dGx());
-        dGh = (double[]) data(g.dGh());
         hPrev = (double[]) data(g.hPrev());
-        this.dh = (double[]) data(dh);
-        this.dc = (double[]) data(dc);
-        slabs(slabs);
-        for (Slab sl : slab) {
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(this.dh, b * hidden + sl.lo, sl.h, b * sl.u, sl.u);
-                if (this.dc != null) System.arraycopy(this.dc, b * hidden + sl.lo, sl.c, b * sl.u, sl.u);
-            }
+    }
+
+    @Override
+    void prepareBackward(Slab sl, int act, int r0) {
+        if (cell != Cell.LSTM) return;
+        // tanh(c_t) for every row at once: recomputed, not stored in forward.
+        double[] tc = (double[]) sl.spare;
+        for (int b = 0; b < act; b++) System.arraycopy(cells, co + (r0 + b) * cld + sl.lo, tc, b * sl.u, sl.u);
+        tanh(tc, tc, 0, act * sl.u);
+    }
+
+    @Override
+    void cellBackward(Slab sl, int b, int row, int prev) {
+        switch (cell) {
+            case LSTM: lstmBackward(sl, b, row, prev); break;
+            case GRU: gruBackward(sl, b, row); break;
+            default: rnnBackward(sl, b, row);
         }
     }
 
     @Override
-    void backwardSlab(RecurrentSlabs slabs, int s, int step, int t, int act, int waiting, int r0) {
-        Slab sl = slab[s];
-        int lo = sl.lo, u = sl.u, k = cell.gates * u;
-        if (waiting > 0) addPartials(slabs, s, step - 1, waiting);
-        if (cell == Cell.LSTM) {
-            // tanh(c_t) for every row at once: recomputed, not stored in forward.
-            for (int b = 0; b < act; b++) System.arraycopy(cells, co + (r0 + b) * cld + lo, sl.spare, b * u, u);
-            tanh(sl.spare, sl.spare, 0, act * u);
-        }
-        // Odd slabs walk the rows from the last, as in forward.
-        for (int i = 0; i < act; i++) {
-            int b = (s & 1) == 0 ? i : act - 1 - i, r = r0 + b, prev = steps.previous(t, b, reverse);
-            if (prev < 0) System.arraycopy(h0, h0o + b * h0ld + lo, hPrev, hpo + r * hpld + lo, u);
-            else System.arraycopy(out, oo + prev * old + lo, hPrev, hpo + r * hpld + lo, u);
-            switch (cell) {
-                case LSTM: lstmBackward(sl, b, r, prev); break;
-                case GRU: gruBackward(sl, b, r); break;
-                default: rnnBackward(sl, b, r);
-            }
-            // The row's dG_h, staged for the slab's GEMM (the same array as dG_x except in GRU).
-            for (int g = 0; g < cell.gates; g++) System.arraycopy(sl.product, b * k + g * u, dGh, gho + r * ghld + g * hidden + lo, u);
-        }
-        slabs.partialProduct(s, step, act, sl.product);
-    }
-
-    @Override
-    void addPartials(RecurrentSlabs slabs, int s, int step, int rows) {
-        Slab sl = slab[s];
+    void addPartial(Slab sl, Object part, int rows, boolean add) {
+        double[] p = (double[]) part, dh = (double[]) sl.h;
         int u = sl.u;
-        double[] part = sl.partial, dhs = sl.h;
-        // LSTM and RNN carry dh to the previous step only through W_hh: the first partial replaces the
-        // old dh. GRU's row kernel left z dh there, which the partials add to.
-        boolean add = cell == Cell.GRU;
-        for (int q = 0; q < slabs.count(); q++, add = true) {
-            slabs.partial(step, q, s, rows, part);
-            for (int b = 0; b < rows; b++) {
-                int d = b * u;
-                if (add) for (int j = 0; j < u; j++) dhs[d + j] += part[j * rows + b];
-                else for (int j = 0; j < u; j++) dhs[d + j] = part[j * rows + b];
-            }
-        }
-    }
-
-    @Override
-    void endBackward() {
-        for (Slab sl : slab) {
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(sl.h, b * sl.u, dh, b * hidden + sl.lo, sl.u);
-                if (dc != null) System.arraycopy(sl.c, b * sl.u, dc, b * hidden + sl.lo, sl.u);
-            }
+        for (int b = 0; b < rows; b++) {
+            int d = b * u;
+            if (add) for (int j = 0; j < u; j++) dh[d + j] += p[j * rows + b];
+            else for (int j = 0; j < u; j++) dh[d + j] = p[j * rows + b];
         }
     }
 
     /** Row b's gate gradients for the slab's units into its staged row; dc carried to the previous step. */
     private void lstmBackward(Slab sl, int b, int row, int prev) {
         int n = hidden, u = sl.u, lo = sl.lo, g = go + row * gld + lo, d = doo + row * dold + lo, q = b * u, st = 4 * q;
-        double[] cp = prev < 0 ? c0 : cells, dhs = sl.h, dcs = sl.c, tanhC = sl.spare, staged = sl.product;
+        double[] cp = prev < 0 ? c0 : cells, dhs = (double[]) sl.h, dcs = (double[]) sl.c, tanhC = (double[]) sl.spare, staged = (double[]) sl.product;
         int cpo = (prev < 0 ? c0o + b * c0ld : co + prev * cld) + lo;
         for (int j = 0; j < u; j++) {
             double i = gates[g + j], f = gates[g + n + j], gg = gates[g + 2 * n + j], o = gates[g + 3 * n + j], tc = tanhC[q + j];
@@ -260,7 +161,7 @@ final class DoubleRecurrentPass extends RecurrentPass {
     private void gruBackward(Slab sl, int b, int row) {
         int n = hidden, u = sl.u, lo = sl.lo, g = go + row * gld + lo, d = doo + row * dold + lo, q = b * u, st = 3 * q;
         int gx = gxo + row * gxld + lo, cr = co + row * cld + lo, hp = hpo + row * hpld + lo;
-        double[] dhs = sl.h, staged = sl.product;
+        double[] dhs = (double[]) sl.h, staged = (double[]) sl.product;
         for (int j = 0; j < u; j++) {
             double r = gates[g + j], z = gates[g + n + j], nv = gates[g + 2 * n + j];
             double dhv = dOut[d + j] + dhs[q + j];
@@ -279,7 +180,7 @@ final class DoubleRecurrentPass extends RecurrentPass {
 
     private void rnnBackward(Slab sl, int b, int row) {
         int u = sl.u, lo = sl.lo, d = doo + row * dold + lo, o = oo + row * old + lo, q = b * u;
-        double[] dhs = sl.h, staged = sl.product;
+        double[] dhs = (double[]) sl.h, staged = (double[]) sl.product;
         boolean tanh = cell == Cell.RNN_TANH;
         for (int j = 0; j < u; j++) {
             double hv = out[o + j], dhv = dOut[d + j] + dhs[q + j];

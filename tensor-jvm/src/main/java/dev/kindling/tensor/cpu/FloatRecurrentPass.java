@@ -8,41 +8,17 @@ import dev.kindling.tensor.cpu.RecurrentKernels.Results;
 import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 
 /**
- * The float32 kernels of {@link RecurrentPass}, per slab of hidden units [lo, hi). Forward works on the
- * slab's whole step at once in arrays of its own (so two threads never write one cache line): its GEMM's
- * product, transposed while the projection and biases are added, is activated in one pass by
- * {@link FastMath}'s vectorised tanh (sigmoids as a rescaled tanh), combined into the slab's c and h,
- * then copied out once. Backward keeps the slab's dh and dc in its own arrays too, and stages each
- * row's gate gradients for its GEMM while it writes them.
+ * The float32 kernels of {@link RecurrentPass}, on one slab of hidden units [lo, hi). Forward works on
+ * the slab's whole step at once: its GEMM's product, transposed while the projection and biases are
+ * added, is activated in one pass by {@link FastMath}'s vectorised tanh (sigmoids as a rescaled tanh)
+ * and combined into the slab's c and h. Backward works row by row, writing each row's gate gradients
+ * where the slab's GEMM reads them.
  */
 final class FloatRecurrentPass extends RecurrentPass {
-    private final float[] x, out, gates, cells, h0, c0;
+    private final float[] x, out, gates, cells, c0;
     /** Per gate column: b_ih + b_hh (what every gate but GRU's n adds), and b_ih, b_hh alone for GRU's n. */
     private final float[] bsum, bi, bh;
-    private float[] h, c;
-    private float[] dOut, dGx, dGh, hPrev, dh, dc;
-    private Slab[] slab;
-
-    /**
-     * One slab's arrays: its GEMM's result (forward, [G*u, B]) or staged operand (backward, [B, G*u]);
-     * forward's gate-major pre-activations [G][B][u]; its units' h and c [B, u] (backward: dh and dc);
-     * a spare [B, u]; backward's one partial of dh at a time [u, B].
-     */
-    private static final class Slab {
-        final int lo, u;
-        final float[] product, pre, h, c, spare, partial;
-
-        Slab(int lo, int hi, int gates, int batch) {
-            this.lo = lo;
-            this.u = hi - lo;
-            product = new float[gates * u * batch];
-            pre = new float[gates * u * batch];
-            h = new float[batch * u];
-            c = new float[batch * u];
-            spare = new float[batch * u];
-            partial = new float[u * batch];
-        }
-    }
+    private float[] dOut, dGx, hPrev;
 
     FloatRecurrentPass(Cell cell, Steps steps, boolean reverse, Inputs in, Results res, int slabs) {
         super(cell, steps, reverse, in, res, slabs);
@@ -50,7 +26,6 @@ final class FloatRecurrentPass extends RecurrentPass {
         out = (float[]) data(res.out());
         gates = (float[]) data(res.gates());
         cells = (float[]) data(res.cells());
-        h0 = (float[]) data(in.h0());
         c0 = (float[]) data(in.c0());
         bi = bias(in.bIh());
         bh = bias(in.bHh());
@@ -60,45 +35,15 @@ final class FloatRecurrentPass extends RecurrentPass {
 
     private float[] bias(NDArray b) { return b == null ? new float[width] : b.contiguous().toFloatArray(); }
 
-    private void slabs(RecurrentSlabs slabs) {
-        slab = new Slab[slabs.count()];
-        for (int s = 0; s < slab.length; s++) slab[s] = new Slab(slabs.lo(s), slabs.hi(s), cell.gates, batch);
-    }
+    @Override
+    Object array(int n) { return new float[n]; }
 
     @Override
-    void bindForward(NDArray h, NDArray c, RecurrentSlabs slabs) {
-        this.h = (float[]) data(h);
-        this.c = (float[]) data(c);
-        slabs(slabs);
-        for (Slab sl : slab) {
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(this.h, b * hidden + sl.lo, sl.h, b * sl.u, sl.u);
-                if (this.c != null) System.arraycopy(this.c, b * hidden + sl.lo, sl.c, b * sl.u, sl.u);
-            }
-        }
-    }
-
-    @Override
-    void forwardSlab(RecurrentSlabs slabs, int s, int step, int act, int r0) {
-        Slab sl = slab[s];
-        slabs.gateProduct(s, step, act, sl.product);
+    void cellsForward(Slab sl, int act, int r0) {
         switch (cell) {
             case LSTM: lstm(sl, act, r0); break;
             case GRU: gru(sl, act, r0); break;
             default: rnn(sl, act, r0);
-        }
-        // Odd slabs copy out from the last row: neighbouring slabs then reach a row's shared cache lines
-        // (where their columns meet) at different times. The RNN keeps no gates or cells for backward.
-        boolean keep = cell == Cell.LSTM || cell == Cell.GRU;
-        float[] cellOut = cell == Cell.LSTM ? sl.c : sl.spare;
-        for (int k = 0; k < act; k++) {
-            int b = (s & 1) == 0 ? k : act - 1 - k, row = r0 + b, u = sl.u, lo = sl.lo;
-            if (keep && gates != null) {
-                for (int g = 0; g < cell.gates; g++) System.arraycopy(sl.pre, (g * act + b) * u, gates, go + row * gld + g * hidden + lo, u);
-            }
-            if (keep && cells != null) System.arraycopy(cellOut, b * u, cells, co + row * cld + lo, u);
-            System.arraycopy(sl.h, b * u, out, oo + row * old + lo, u);
-            slabs.putState(step, s, b, sl.h, b * u);
         }
     }
 
@@ -108,7 +53,7 @@ final class FloatRecurrentPass extends RecurrentPass {
      */
     private void gatherGate(Slab sl, int g, int act, int r0, float scale) {
         int u = sl.u, col = g * hidden + sl.lo;
-        float[] pre = sl.pre, product = sl.product;
+        float[] pre = (float[]) sl.pre, product = (float[]) sl.product;
         for (int b = 0; b < act; b++) {
             int p = (g * act + b) * u, xr = xo + (r0 + b) * xld + col, from = g * u * act + b;
             for (int j = 0; j < u; j++) pre[p + j] = scale * (product[from + j * act] + x[xr + j] + bsum[col + j]);
@@ -117,7 +62,7 @@ final class FloatRecurrentPass extends RecurrentPass {
 
     private void lstm(Slab sl, int act, int r0) {
         int n = act * sl.u;
-        float[] pre = sl.pre, c = sl.c, tc = sl.spare;
+        float[] pre = (float[]) sl.pre, c = (float[]) sl.c, tc = (float[]) sl.spare, h = (float[]) sl.h;
         // sigmoid(v) = (tanh(v / 2) + 1) / 2: one tanh pass over all four gates, as FastMath's tanh is a
         // plain vectorised rational while its exp has a scalar step (measured 2.3x faster over the gates).
         for (int g = 0; g < 4; g++) gatherGate(sl, g, act, r0, g == 2 ? 1f : 0.5f);
@@ -134,13 +79,13 @@ final class FloatRecurrentPass extends RecurrentPass {
         for (int k = 0; k < n; k++) {
             float o = 0.5f * pre[3 * n + k] + 0.5f;
             pre[3 * n + k] = o;
-            sl.h[k] = o * tc[k];
+            h[k] = o * tc[k];
         }
     }
 
     private void gru(Slab sl, int act, int r0) {
         int n = act * sl.u, u = sl.u;
-        float[] pre = sl.pre, hn = sl.spare, h = sl.h;
+        float[] pre = (float[]) sl.pre, hn = (float[]) sl.spare, h = (float[]) sl.h, product = (float[]) sl.product;
         // r and z by sigmoid(v) = (tanh(v / 2) + 1) / 2, as in lstm().
         gatherGate(sl, 0, act, r0, 0.5f);
         gatherGate(sl, 1, act, r0, 0.5f);
@@ -149,7 +94,7 @@ final class FloatRecurrentPass extends RecurrentPass {
             int xr = xo + (r0 + b) * xld + 2 * hidden + sl.lo, from = 2 * u * act + b, col = 2 * hidden + sl.lo;
             for (int j = 0; j < u; j++) {
                 int k = b * u + j;
-                float r = 0.5f * pre[k] + 0.5f, hv = sl.product[from + j * act] + bh[col + j];
+                float r = 0.5f * pre[k] + 0.5f, hv = product[from + j * act] + bh[col + j];
                 pre[k] = r;
                 hn[k] = hv;
                 pre[2 * n + k] = x[xr + j] + bi[col + j] + r * hv;
@@ -166,100 +111,55 @@ final class FloatRecurrentPass extends RecurrentPass {
 
     private void rnn(Slab sl, int act, int r0) {
         int n = act * sl.u;
-        float[] pre = sl.pre;
+        float[] pre = (float[]) sl.pre;
         gatherGate(sl, 0, act, r0, 1f);
         if (cell == Cell.RNN_TANH) FastMath.tanh(pre, pre, 0, n);
         else for (int k = 0; k < n; k++) pre[k] = Math.max(pre[k], 0f);
         System.arraycopy(pre, 0, sl.h, 0, n);
     }
 
-    @Override
-    void endForward() {
-        for (Slab sl : slab) {
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(sl.h, b * sl.u, h, b * hidden + sl.lo, sl.u);
-                if (c != null) System.arraycopy(sl.c, b * sl.u, c, b * hidden + sl.lo, sl.u);
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ backward
 
     @Override
-    void bindBackward(Gradients g, NDArray dh, NDArray dc, RecurrentSlabs slabs) {
+    void bindBackward(Gradients g) {
         dOut = (float[]) data(g.dOut());
         dGx = (float[]) data(g.dGx());
-        dGh = (float[]) data(g.dGh());
         hPrev = (float[]) data(g.hPrev());
-        this.dh = (float[]) data(dh);
-        this.dc = (float[]) data(dc);
-        slabs(slabs);
-        for (Slab sl : slab) {
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(this.dh, b * hidden + sl.lo, sl.h, b * sl.u, sl.u);
-                if (this.dc != null) System.arraycopy(this.dc, b * hidden + sl.lo, sl.c, b * sl.u, sl.u);
-            }
+    }
+
+    @Override
+    void prepareBackward(Slab sl, int act, int r0) {
+        if (cell != Cell.LSTM) return;
+        // tanh(c_t) for every row at once: recomputed, not stored in forward.
+        float[] tc = (float[]) sl.spare;
+        for (int b = 0; b < act; b++) System.arraycopy(cells, co + (r0 + b) * cld + sl.lo, tc, b * sl.u, sl.u);
+        FastMath.tanh(tc, tc, 0, act * sl.u);
+    }
+
+    @Override
+    void cellBackward(Slab sl, int b, int row, int prev) {
+        switch (cell) {
+            case LSTM: lstmBackward(sl, b, row, prev); break;
+            case GRU: gruBackward(sl, b, row); break;
+            default: rnnBackward(sl, b, row);
         }
     }
 
     @Override
-    void backwardSlab(RecurrentSlabs slabs, int s, int step, int t, int act, int waiting, int r0) {
-        Slab sl = slab[s];
-        int lo = sl.lo, u = sl.u, k = cell.gates * u;
-        if (waiting > 0) addPartials(slabs, s, step - 1, waiting);
-        if (cell == Cell.LSTM) {
-            // tanh(c_t) for every row at once: recomputed, not stored in forward.
-            for (int b = 0; b < act; b++) System.arraycopy(cells, co + (r0 + b) * cld + lo, sl.spare, b * u, u);
-            FastMath.tanh(sl.spare, sl.spare, 0, act * u);
-        }
-        // Odd slabs walk the rows from the last, as in forward.
-        for (int i = 0; i < act; i++) {
-            int b = (s & 1) == 0 ? i : act - 1 - i, r = r0 + b, prev = steps.previous(t, b, reverse);
-            if (prev < 0) System.arraycopy(h0, h0o + b * h0ld + lo, hPrev, hpo + r * hpld + lo, u);
-            else System.arraycopy(out, oo + prev * old + lo, hPrev, hpo + r * hpld + lo, u);
-            switch (cell) {
-                case LSTM: lstmBackward(sl, b, r, prev); break;
-                case GRU: gruBackward(sl, b, r); break;
-                default: rnnBackward(sl, b, r);
-            }
-            // The row's dG_h, staged for the slab's GEMM (the same array as dG_x except in GRU).
-            for (int g = 0; g < cell.gates; g++) System.arraycopy(sl.product, b * k + g * u, dGh, gho + r * ghld + g * hidden + lo, u);
-        }
-        slabs.partialProduct(s, step, act, sl.product);
-    }
-
-    @Override
-    void addPartials(RecurrentSlabs slabs, int s, int step, int rows) {
-        Slab sl = slab[s];
+    void addPartial(Slab sl, Object part, int rows, boolean add) {
+        float[] p = (float[]) part, dh = (float[]) sl.h;
         int u = sl.u;
-        float[] part = sl.partial, dhs = sl.h;
-        // LSTM and RNN carry dh to the previous step only through W_hh: the first partial replaces the
-        // old dh. GRU's row kernel left z dh there, which the partials add to.
-        boolean add = cell == Cell.GRU;
-        for (int q = 0; q < slabs.count(); q++, add = true) {
-            slabs.partial(step, q, s, rows, part);
-            for (int b = 0; b < rows; b++) {
-                int d = b * u;
-                if (add) for (int j = 0; j < u; j++) dhs[d + j] += part[j * rows + b];
-                else for (int j = 0; j < u; j++) dhs[d + j] = part[j * rows + b];
-            }
-        }
-    }
-
-    @Override
-    void endBackward() {
-        for (Slab sl : slab) {
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(sl.h, b * sl.u, dh, b * hidden + sl.lo, sl.u);
-                if (dc != null) System.arraycopy(sl.c, b * sl.u, dc, b * hidden + sl.lo, sl.u);
-            }
+        for (int b = 0; b < rows; b++) {
+            int d = b * u;
+            if (add) for (int j = 0; j < u; j++) dh[d + j] += p[j * rows + b];
+            else for (int j = 0; j < u; j++) dh[d + j] = p[j * rows + b];
         }
     }
 
     /** Row b's gate gradients for the slab's units into its staged row; dc carried to the previous step. */
     private void lstmBackward(Slab sl, int b, int row, int prev) {
         int n = hidden, u = sl.u, lo = sl.lo, g = go + row * gld + lo, d = doo + row * dold + lo, q = b * u, st = 4 * q;
-        float[] cp = prev < 0 ? c0 : cells, dhs = sl.h, dcs = sl.c, tanhC = sl.spare, staged = sl.product;
+        float[] cp = prev < 0 ? c0 : cells, dhs = (float[]) sl.h, dcs = (float[]) sl.c, tanhC = (float[]) sl.spare, staged = (float[]) sl.product;
         int cpo = (prev < 0 ? c0o + b * c0ld : co + prev * cld) + lo;
         for (int j = 0; j < u; j++) {
             float i = gates[g + j], f = gates[g + n + j], gg = gates[g + 2 * n + j], o = gates[g + 3 * n + j], tc = tanhC[q + j];
@@ -277,7 +177,7 @@ final class FloatRecurrentPass extends RecurrentPass {
     private void gruBackward(Slab sl, int b, int row) {
         int n = hidden, u = sl.u, lo = sl.lo, g = go + row * gld + lo, d = doo + row * dold + lo, q = b * u, st = 3 * q;
         int gx = gxo + row * gxld + lo, cr = co + row * cld + lo, hp = hpo + row * hpld + lo;
-        float[] dhs = sl.h, staged = sl.product;
+        float[] dhs = (float[]) sl.h, staged = (float[]) sl.product;
         for (int j = 0; j < u; j++) {
             float r = gates[g + j], z = gates[g + n + j], nv = gates[g + 2 * n + j];
             float dhv = dOut[d + j] + dhs[q + j];
@@ -296,7 +196,7 @@ final class FloatRecurrentPass extends RecurrentPass {
 
     private void rnnBackward(Slab sl, int b, int row) {
         int u = sl.u, lo = sl.lo, d = doo + row * dold + lo, o = oo + row * old + lo, q = b * u;
-        float[] dhs = sl.h, staged = sl.product;
+        float[] dhs = (float[]) sl.h, staged = (float[]) sl.product;
         boolean tanh = cell == Cell.RNN_TANH;
         for (int j = 0; j < u; j++) {
             float hv = out[o + j], dhv = dOut[d + j] + dhs[q + j];

@@ -65,51 +65,92 @@ abstract class RecurrentPass {
         c0ld = ld(in.c0());
     }
 
-    /** Binds the running state h, c [B, H] (c LSTM only) and makes each slab's arrays, starting from that state. */
-    abstract void bindForward(NDArray h, NDArray c, RecurrentSlabs slabs);
+    /**
+     * One slab's arrays, float[] or double[] as the pass: its GEMM's result (forward, [G*u, B]) or staged
+     * operand (backward, [B, G*u]); forward's gate-major pre-activations [G][B][u]; its units' h and c
+     * [B, u] (backward: dh and dc); a spare [B, u]; backward's one partial of dh at a time [u, B]. Its
+     * own, so two threads never write one cache line (see the class comment).
+     */
+    static final class Slab {
+        final int lo, u;
+        final Object product, pre, h, c, spare, partial;
+
+        Slab(RecurrentPass pass, int lo, int hi) {
+            this.lo = lo;
+            this.u = hi - lo;
+            int g = pass.cell.gates, b = pass.batch;
+            product = pass.array(g * u * b);
+            pre = pass.array(g * u * b);
+            h = pass.array(b * u);
+            c = pass.array(b * u);
+            spare = pass.array(b * u);
+            partial = pass.array(u * b);
+        }
+    }
+
+    /** A zeroed array of the pass's element type. */
+    abstract Object array(int n);
 
     /**
-     * Slab s at forward step {@code step} (rows r0 .. r0 + act - 1): its GEMM, its units' gates, c and h,
-     * copied into the outputs and into the state the next step's GEMM reads.
+     * The slab's gate kernels for forward rows 0..act-1 (rows r0.. of the sequence), after its GEMM left
+     * h W_hh^T in its product: the activated gates into pre (gate-major), and its new c and h. GRU also
+     * leaves W_hn h + b_hn in spare, the cells it keeps for backward.
      */
-    abstract void forwardSlab(RecurrentSlabs slabs, int s, int step, int act, int r0);
+    abstract void cellsForward(Slab sl, int act, int r0);
 
-    /** Copies the slabs' final h and c back into the running state. */
-    abstract void endForward();
+    /** Binds backward's typed arrays. */
+    abstract void bindBackward(Gradients g);
 
-    /** Binds the running gradients dh, dc [B, H] (dc LSTM only) and makes each slab's arrays. */
-    abstract void bindBackward(Gradients g, NDArray dh, NDArray dc, RecurrentSlabs slabs);
+    /** Before a backward step's rows: LSTM's tanh(c_t) for each row, into the slab's spare. */
+    abstract void prepareBackward(Slab sl, int act, int r0);
 
     /**
-     * Slab s at backward step {@code step}, time t: adds the partials of dh that the previous step left
-     * for its first {@code waiting} rows ({@link #addPartials}), runs its row kernels (dGx, dGh, hPrev
-     * and dc for its units; GRU also leaves z dh in dh), then its GEMM: its gates' part of dh_{t-1}.
+     * Row b (sequence row {@code row}, previous row {@code prev} or -1 for the initial state) of the slab's
+     * backward step: its gate gradients dG_h into the slab's product row b, [G*u] (GRU also writes dG_x
+     * to dGx), and dc (GRU: z dh, the part of dh that bypasses W_hh) carried in the slab's c (h).
      */
-    abstract void backwardSlab(RecurrentSlabs slabs, int s, int step, int t, int act, int waiting, int r0);
+    abstract void cellBackward(Slab sl, int b, int row, int prev);
 
-    /** Into slab s's units of dh, rows 0..rows-1: the sum of every slab's partial from step {@code step}. */
-    abstract void addPartials(RecurrentSlabs slabs, int s, int step, int rows);
-
-    /** Copies the slabs' dh and dc back into the running gradients. */
-    abstract void endBackward();
+    /** Into slab sl's dh, rows 0..rows-1: its units' share of one slab's partial, part [u, rows], added or stored. */
+    abstract void addPartial(Slab sl, Object part, int rows, boolean add);
 
     void forward() {
         NDArray h = in.h0().copy(), c = cell == Cell.LSTM ? in.c0().copy() : null;
         int count = steps.count();
         try (RecurrentSlabs gemm = RecurrentSlabs.forward(in.wHh(), cell.gates, batch, slabs)) {
             gemm.initState(in.h0());
-            bindForward(h, c, gemm);
-            int n = gemm.count();
+            Slab[] slab = slabs(gemm, h, c);
             for (int k = 0; k < count; k++) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t), step = k;
-                Parallel.forRange(n, Long.MAX_VALUE / n, (lo, hi) -> {
-                    for (long s = lo; s < hi; s++) forwardSlab(gemm, (int) s, step, act, r0);
+                Parallel.forRange(slab.length, Long.MAX_VALUE / slab.length, (lo, hi) -> {
+                    for (long s = lo; s < hi; s++) forwardSlab(gemm, slab, (int) s, step, act, r0);
                 });
             }
+            unload(slab, h, c);
         }
-        endForward();
         res.hN().copy_(h);
         if (c != null) res.cN().copy_(c);
+    }
+
+    /** Slab s at forward step {@code step}: its GEMM, its gate kernels, and the copies out. */
+    private void forwardSlab(RecurrentSlabs gemm, Slab[] slab, int s, int step, int act, int r0) {
+        Slab sl = slab[s];
+        gemm.gateProduct(s, step, act, sl.product);
+        cellsForward(sl, act, r0);
+        // Odd slabs copy out from the last row: neighbouring slabs then reach a row's shared cache lines
+        // (where their columns meet) at different times. The RNN keeps no gates or cells for backward.
+        boolean keep = cell == Cell.LSTM || cell == Cell.GRU;
+        Object gates = data(res.gates()), cells = data(res.cells()), out = data(res.out());
+        Object cellOut = cell == Cell.LSTM ? sl.c : sl.spare;
+        for (int k = 0; k < act; k++) {
+            int b = (s & 1) == 0 ? k : act - 1 - k, row = r0 + b, u = sl.u, lo = sl.lo;
+            if (keep && gates != null) {
+                for (int g = 0; g < cell.gates; g++) Rows.copy(sl.pre, (g * act + b) * u, gates, go + row * gld + g * hidden + lo, u);
+            }
+            if (keep && cells != null) Rows.copy(cellOut, b * u, cells, co + row * cld + lo, u);
+            Rows.copy(sl.h, b * u, out, oo + row * old + lo, u);
+            gemm.putState(step, s, b, sl.h, b * u);
+        }
     }
 
     void backward(Gradients g) {
@@ -122,24 +163,85 @@ abstract class RecurrentPass {
         ghld = ld(g.dGh());
         hpo = offset(g.hPrev());
         hpld = ld(g.hPrev());
+        bindBackward(g);
         int count = steps.count();
         try (RecurrentSlabs gemm = RecurrentSlabs.backward(in.wHh(), cell.gates, batch, slabs)) {
-            bindBackward(g, dh, dc, gemm);
-            int n = gemm.count(), waiting = 0;
+            Slab[] slab = slabs(gemm, dh, dc);
+            int waiting = 0;
             for (int k = 0; k < count; k++) {
                 // Rows the previous step ran have their dh partly in that step's partials; for the rest
                 // (joining here, or, in reverse, finished) dh is already whole.
                 int t = reverse ? k : count - 1 - k, act = steps.active(t), r0 = steps.start(t), step = k, rows = waiting;
-                Parallel.forRange(n, Long.MAX_VALUE / n, (lo, hi) -> {
-                    for (long s = lo; s < hi; s++) backwardSlab(gemm, (int) s, step, t, act, rows, r0);
+                Parallel.forRange(slab.length, Long.MAX_VALUE / slab.length, (lo, hi) -> {
+                    for (long s = lo; s < hi; s++) backwardSlab(gemm, slab, (int) s, step, t, act, rows, r0, g);
                 });
                 waiting = act;
             }
-            for (int s = 0; s < n; s++) addPartials(gemm, s, count - 1, waiting);
+            for (int s = 0; s < slab.length; s++) addPartials(gemm, slab, s, count - 1, waiting);
+            unload(slab, dh, dc);
         }
-        endBackward();
         g.dh0().copy_(dh);
         if (dc != null) g.dc0().copy_(dc);
+    }
+
+    /**
+     * Slab s at backward step {@code step}, time t: adds the partials of dh that the previous step left
+     * for its first {@code waiting} rows, runs its gate kernels row by row (writing hPrev and dGh as it
+     * goes), then its GEMM: its gates' part of dh_{t-1}.
+     */
+    private void backwardSlab(RecurrentSlabs gemm, Slab[] slab, int s, int step, int t, int act, int waiting, int r0,
+                              Gradients g) {
+        Slab sl = slab[s];
+        int lo = sl.lo, u = sl.u, k = cell.gates * u;
+        if (waiting > 0) addPartials(gemm, slab, s, step - 1, waiting);
+        prepareBackward(sl, act, r0);
+        Object out = data(res.out()), h0 = data(in.h0()), hPrev = data(g.hPrev()), dGh = data(g.dGh());
+        // Odd slabs walk the rows from the last, as in forward.
+        for (int i = 0; i < act; i++) {
+            int b = (s & 1) == 0 ? i : act - 1 - i, r = r0 + b, prev = steps.previous(t, b, reverse);
+            if (prev < 0) Rows.copy(h0, h0o + b * h0ld + lo, hPrev, hpo + r * hpld + lo, u);
+            else Rows.copy(out, oo + prev * old + lo, hPrev, hpo + r * hpld + lo, u);
+            cellBackward(sl, b, r, prev);
+            // The row's dG_h, staged for the slab's GEMM (the same array as dG_x except in GRU).
+            for (int gate = 0; gate < cell.gates; gate++) Rows.copy(sl.product, b * k + gate * u, dGh, gho + r * ghld + gate * hidden + lo, u);
+        }
+        gemm.partialProduct(s, step, act, sl.product);
+    }
+
+    /** Into slab s's units of dh, rows 0..rows-1: the sum of every slab's partial from step {@code step}. */
+    private void addPartials(RecurrentSlabs gemm, Slab[] slab, int s, int step, int rows) {
+        // LSTM and RNN carry dh to the previous step only through W_hh: the first partial replaces the
+        // old dh. GRU's kernel left z dh there, which the partials add to.
+        boolean add = cell == Cell.GRU;
+        for (int q = 0; q < slab.length; q++, add = true) {
+            gemm.partial(step, q, s, rows, slab[s].partial);
+            addPartial(slab[s], slab[s].partial, rows, add);
+        }
+    }
+
+    /** Each slab's arrays, its h and c (backward: dh and dc) loaded from the running [B, H] state. */
+    private Slab[] slabs(RecurrentSlabs gemm, NDArray h, NDArray c) {
+        Slab[] slab = new Slab[gemm.count()];
+        Object hd = data(h), cd = data(c);
+        for (int s = 0; s < slab.length; s++) {
+            Slab sl = slab[s] = new Slab(this, gemm.lo(s), gemm.hi(s));
+            for (int b = 0; b < batch; b++) {
+                Rows.copy(hd, b * hidden + sl.lo, sl.h, b * sl.u, sl.u);
+                if (cd != null) Rows.copy(cd, b * hidden + sl.lo, sl.c, b * sl.u, sl.u);
+            }
+        }
+        return slab;
+    }
+
+    /** The slabs' final h and c (backward: dh and dc) back into the running [B, H] state. */
+    private void unload(Slab[] slab, NDArray h, NDArray c) {
+        Object hd = data(h), cd = data(c);
+        for (Slab sl : slab) {
+            for (int b = 0; b < batch; b++) {
+                Rows.copy(sl.h, b * sl.u, hd, b * hidden + sl.lo, sl.u);
+                if (cd != null) Rows.copy(sl.c, b * sl.u, cd, b * hidden + sl.lo, sl.u);
+            }
+        }
     }
 
     // ------------------------------------------------------------------ raw access shared by the typed passes
