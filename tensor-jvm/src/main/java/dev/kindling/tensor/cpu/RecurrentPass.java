@@ -10,9 +10,10 @@ import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 /**
  * The time loop of {@link RecurrentKernels}, shared by float32 and float64. The hidden units are cut
  * into one slab per thread ({@link RecurrentSlabs}), and a step is one {@link Parallel#forRange} over
- * the slabs: each slab runs its own GEMM and then the typed subclass's fused row kernels on its units
+ * the slabs: each slab runs its own GEMM and then the typed subclass's fused gate kernels on its units
  * for every batch row, so a step hands work to the pool once, and a late worker's slab is simply run by
- * the caller. The subclasses hold the raw arrays and the per-row math.
+ * the caller. This class holds the loop, the slabs' arrays and the copies between them and the shared
+ * matrices; the subclasses hold the typed arrays and the math.
  *
  * <p>Measured against a split GEMM followed by split row kernels (two hand-overs per step, a serial
  * transpose of the product, and both threads writing the same rows): LSTM H = 256, B = 32, 35 steps,
