@@ -113,7 +113,7 @@ final class Fetcher {
 
     /** Whether {@code dir} holds the file {@code name}, raw or as {@code name.gz}. */
     static boolean present(Path dir, String name) {
-        return Files.exists(dir.resolve(name)) || Files.exists(dir.resolve(name + ".gz"));
+        return Files.exists(locate(dir.resolve(name)));
     }
 
     /** Gets every file of {@code names} that {@code dir} lacks (raw or .gz), or throws naming every source tried. */

@@ -84,17 +84,18 @@ public class Adam extends Optimizer {
         long t = state.incrementStep();
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-        double decay = decoupled ? 1 - lr * weightDecay : 1;
+        // AdamW shrinks the weights (decay); Adam adds the decay to the gradient (coupled).
+        double decay = decoupled ? 1 - lr * weightDecay : 1, coupled = decoupled ? 0 : weightDecay;
         int n = (int) param.numel();
         if (p.floats() != null && d.floats() != null && m.floats() != null && v.floats() != null
                 && (vMax == null || vMax.floats() != null)) {
-            updateFloats(p, d, m, v, vMax, n, (float) beta1, (float) beta2, (float) eps, decoupled ? 0f : (float) weightDecay,
+            updateFloats(p, d, m, v, vMax, n, (float) beta1, (float) beta2, (float) eps, (float) coupled,
                     (float) stepSize, (float) bias2Sqrt, (float) decay, maximize);
         } else {
             for (int i = 0; i < n; i++) {
                 double x = p.get(i) * decay;
                 double g = maximize ? -d.get(i) : d.get(i);
-                if (weightDecay != 0 && !decoupled) g += weightDecay * x;
+                if (coupled != 0) g += coupled * x;
                 double mi = beta1 * m.get(i) + (1 - beta1) * g;
                 double vi = beta2 * v.get(i) + (1 - beta2) * (g * g);
                 m.set(i, mi);

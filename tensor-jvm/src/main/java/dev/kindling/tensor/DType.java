@@ -85,13 +85,8 @@ public enum DType {
 
     /** The dtype a Java array holds (the inverse of {@link #javaType()}); {@code op} names the caller in the error. */
     public static DType ofArray(String op, Object array) {
-        if (array instanceof float[]) return FLOAT32;
-        if (array instanceof double[]) return FLOAT64;
-        if (array instanceof long[]) return INT64;
-        if (array instanceof int[]) return INT32;
-        if (array instanceof boolean[]) return BOOL;
-        if (array instanceof short[]) return FLOAT16;
-        if (array instanceof char[]) return BFLOAT16;
+        Class<?> element = array == null ? null : array.getClass().getComponentType();
+        for (DType t : values()) if (t.javaType() == element) return t;
         throw new IllegalArgumentException(op + ": unsupported array type " + (array == null ? "null" : array.getClass().getSimpleName())
                 + " (use float[], double[], int[], long[], boolean[], short[] (float16 bits) or char[] (bfloat16 bits))");
     }

@@ -38,7 +38,7 @@ class ConvKernelsSpec : FunSpec({
     }
 
     // 12 images of 64 x 64 with a 3x3 kernel, each image's product (per group) large enough for ThreadedGemm to
-    // split, so the kernels take the slab path: 8 -> 32 channels gives 72 x 3844 column entries per image,
+    // split, so the kernels take the slab path: 8 -> 32 channels gives 72 x 4096 column entries per image,
     // 32 -> 64 in two groups with stride (2, 1) 144 x 1922; 7 images fill a slab and the batch takes two.
     class Case(val p: ConvParams, val inC: Int, val outC: Int)
     val cases = listOf(Case(ConvParams(1, 1, 1, 1, 1, 1, 1), 8, 32), Case(ConvParams(2, 1, 0, 1, 1, 2, 2), 32, 64))

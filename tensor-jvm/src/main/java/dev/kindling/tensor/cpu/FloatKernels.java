@@ -148,9 +148,6 @@ final class FloatKernels {
             case ABS: for (int i = from; i < to; i++) o[i] = Math.abs(x[i]); return;
             // Math.max, not a branch: C2 vectorises it, and it keeps NaN as torch.relu does.
             case RELU: for (int i = from; i < to; i++) o[i] = Math.max(x[i], 0f); return;
-            // Math.signum, branch-free: scaling by 2^252 lifts even the smallest subnormal past 1, so
-            // clamping to [-1, 1] gives -1/1 and keeps 0, -0 and NaN. Math.signum compiles to branches that
-            // mispredict on mixed signs (about 40x slower on ReLU masks, which backward multiplies by).
             case SIGN: for (int i = from; i < to; i++) o[i] = sign(x[i]); return;
             case SQRT: for (int i = from; i < to; i++) o[i] = (float) Math.sqrt(x[i]); return;
             case SQUARE: for (int i = from; i < to; i++) o[i] = x[i] * x[i]; return;
@@ -172,6 +169,10 @@ final class FloatKernels {
         for (int i = 0; i < n; i++) o[oo + i] = a[ao + i] * sign(s[so + i]);
     }
 
-    /** -1, 0 or 1 (NaN stays NaN) without a branch: any nonzero float scaled by 2^252 is beyond +-1. */
+    /**
+     * Math.signum without a branch: scaling by 2^252 lifts even the smallest subnormal past 1, so clamping
+     * to [-1, 1] gives -1/1 and keeps 0, -0 and NaN. Math.signum compiles to branches that mispredict on
+     * mixed signs (about 40x slower on ReLU masks, which backward multiplies by).
+     */
     private static float sign(float v) { return Math.max(Math.min(v * 0x1p126f * 0x1p126f, 1f), -1f); }
 }

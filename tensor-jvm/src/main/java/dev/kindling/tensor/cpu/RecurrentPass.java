@@ -68,24 +68,25 @@ abstract class RecurrentPass {
 
     /**
      * One slab's arrays, float[] or double[] as the pass: its GEMM's result (forward, [G*u, B]) or staged
-     * operand (backward, [B, G*u]); forward's gate-major pre-activations [G][B][u]; its units' h and c
-     * [B, u] (backward: dh and dc); a spare [B, u]; backward's one partial of dh at a time [u, B]. Its
-     * own, so two threads never write one cache line (see the class comment).
+     * operand (backward, [B, G*u]); forward's gate-major pre-activations [G][B][u] (null in backward);
+     * its units' h and c [B, u] (backward: dh and dc); a spare [B, u]; backward's one partial of dh at a
+     * time [u, B] (null in forward). Its own, so two threads never write one cache line (see the class
+     * comment).
      */
     static final class Slab {
         final int lo, u;
         final Object product, pre, h, c, spare, partial;
 
-        Slab(RecurrentPass pass, int lo, int hi) {
+        Slab(RecurrentPass pass, int lo, int hi, boolean backward) {
             this.lo = lo;
             this.u = hi - lo;
             int g = pass.cell.gates, b = pass.batch;
             product = pass.array(g * u * b);
-            pre = pass.array(g * u * b);
+            pre = backward ? null : pass.array(g * u * b);
             h = pass.array(b * u);
             c = pass.array(b * u);
             spare = pass.array(b * u);
-            partial = pass.array(u * b);
+            partial = backward ? pass.array(u * b) : null;
         }
     }
 
@@ -120,7 +121,7 @@ abstract class RecurrentPass {
         int count = steps.count();
         try (RecurrentSlabs gemm = RecurrentSlabs.forward(in.wHh(), cell.gates, batch, slabs)) {
             gemm.initState(in.h0());
-            Slab[] slab = slabs(gemm, h, c);
+            Slab[] slab = slabs(gemm, h, c, false);
             for (int k = 0; k < count; k++) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t), step = k;
                 Parallel.forRange(slab.length, Long.MAX_VALUE / slab.length, (lo, hi) -> {
@@ -167,7 +168,7 @@ abstract class RecurrentPass {
         bindBackward(g);
         int count = steps.count();
         try (RecurrentSlabs gemm = RecurrentSlabs.backward(in.wHh(), cell.gates, batch, slabs)) {
-            Slab[] slab = slabs(gemm, dh, dc);
+            Slab[] slab = slabs(gemm, dh, dc, true);
             int waiting = 0;
             for (int k = 0; k < count; k++) {
                 // Rows the previous step ran have their dh partly in that step's partials; for the rest
@@ -221,11 +222,11 @@ abstract class RecurrentPass {
     }
 
     /** Each slab's arrays, its h and c (backward: dh and dc) loaded from the running [B, H] state. */
-    private Slab[] slabs(RecurrentSlabs gemm, NDArray h, NDArray c) {
+    private Slab[] slabs(RecurrentSlabs gemm, NDArray h, NDArray c, boolean backward) {
         Slab[] slab = new Slab[gemm.count()];
         Object hd = data(h), cd = data(c);
         for (int s = 0; s < slab.length; s++) {
-            Slab sl = slab[s] = new Slab(this, gemm.lo(s), gemm.hi(s));
+            Slab sl = slab[s] = new Slab(this, gemm.lo(s), gemm.hi(s), backward);
             for (int b = 0; b < batch; b++) {
                 Rows.copy(hd, b * hidden + sl.lo, sl.h, b * sl.u, sl.u);
                 if (cd != null) Rows.copy(cd, b * hidden + sl.lo, sl.c, b * sl.u, sl.u);

@@ -99,8 +99,7 @@ final class RecurrentSlabs implements AutoCloseable {
         int ld = h0.stridesRef()[0];
         Object src = CpuBackend.data(h0);
         for (int p = 0; p < 2; p++) {
-            for (int b = 0; b < batch; b++) put(carriedF == null ? null : carriedF[p], carriedD == null ? null : carriedD[p],
-                    b * hidden, src, h0.offset() + b * ld, hidden);
+            for (int b = 0; b < batch; b++) putCarried(p, b * hidden, src, h0.offset() + b * ld, hidden);
         }
     }
 
@@ -125,7 +124,7 @@ final class RecurrentSlabs implements AutoCloseable {
     /** Row b of h_t for slab s's units, from src at off, into the state that step {@code step + 1} reads. */
     void putState(int step, int s, int b, Object src, int off) {
         int p = (step + 1) & 1;
-        put(carriedF == null ? null : carriedF[p], carriedD == null ? null : carriedD[p], b * hidden + lo(s), src, off, hi(s) - lo(s));
+        putCarried(p, b * hidden + lo(s), src, off, hi(s) - lo(s));
     }
 
     // ------------------------------------------------------------------ backward
@@ -196,9 +195,10 @@ final class RecurrentSlabs implements AutoCloseable {
         }
     }
 
-    private static void put(FloatBuffer f, DoubleBuffer d, int at, Object src, int off, int n) {
-        if (f != null) f.put(at, (float[]) src, off, n);
-        else d.put(at, (double[]) src, off, n);
+    /** n elements of src from off into the carried buffer of parity p at element at. */
+    private void putCarried(int p, int at, Object src, int off, int n) {
+        if (single) carriedF[p].put(at, (float[]) src, off, n);
+        else carriedD[p].put(at, (double[]) src, off, n);
     }
 
     private Pointer allocate(long n) {

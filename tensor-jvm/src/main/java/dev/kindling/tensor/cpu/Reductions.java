@@ -36,7 +36,8 @@ final class Reductions {
             int firstKept = 0, lastKept = r - 1;
             while (firstKept < r && reduced[firstKept]) firstKept++;
             while (lastKept >= firstKept && reduced[lastKept]) lastKept--;
-            if (keptRun(reduced, firstKept, lastKept)) {
+            // The kept dims (if any) are one run between summed dims, e.g. a sum over 0, 2, 3 of [N, C, H, W].
+            if (lastKept - firstKept + 1 == kept) {
                 if (firstKept == 0 || firstKept == r) {
                     // The kept dims (if any) lead: each output sums one contiguous row.
                     rowSums(op, xs, x.offset(), (int) outer, (int) inner, os);
@@ -68,12 +69,6 @@ final class Reductions {
                 increment(coords, keptShape);
             }
         });
-    }
-
-    /** The kept dims are exactly [first, last], one run between summed dims (a sum over 0, 2, 3 of [N, C, H, W]). */
-    private static boolean keptRun(boolean[] reduced, int first, int last) {
-        for (int d = first; d <= last; d++) if (reduced[d]) return false;
-        return true;
     }
 
     /** out[e] = sum of x[off + e*n .. off + e*n + n); a single long row is split across cores. */
