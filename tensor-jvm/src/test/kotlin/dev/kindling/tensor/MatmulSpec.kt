@@ -96,24 +96,42 @@ class MatmulSpec : FunSpec({
 
     // Large enough for ThreadedGemm to cut C into slabs, one per thread: by rows when C is tall, by
     // columns when it is wide, with sizes that are no multiple of the slab alignment, operands stored
-    // transposed, and batches of small products spread over the threads instead.
-    for ((name, shapes) in listOf(
+    // transposed or sliced, and batches of small products spread over the threads instead. In a batch of
+    // large products the operand the slabs share is staged once when it is broadcast, per product otherwise.
+    for (dtype in FLOATS) for ((name, shapes) in listOf(
         "tall, split by rows" to (intArrayOf(700, 150) to intArrayOf(150, 90)),
         "wide, split by columns" to (intArrayOf(40, 300) to intArrayOf(300, 777)),
-        "a batch of large products" to (intArrayOf(3, 300, 120) to intArrayOf(120, 250)),
+        "a batch of large products, one b for all" to (intArrayOf(3, 300, 120) to intArrayOf(120, 250)),
+        "a batch of large products, a b each" to (intArrayOf(2, 40, 240) to intArrayOf(2, 240, 900)),
         "a batch of small products" to (intArrayOf(64, 20, 30) to intArrayOf(64, 30, 25)),
     )) {
-        test("products large enough to be split over threads match the reference: $name") {
+        test("products large enough to be split over threads match the reference: $name ($dtype)") {
             val rnd = Random(6)
-            val a = rnd.sample(shapes.first, DType.FLOAT32, depth = 0, lo = -1.0, hi = 1.0)
-            val b = rnd.sample(shapes.second, DType.FLOAT32, depth = 0, lo = -1.0, hi = 1.0)
+            fun operand(shape: IntArray) = rnd.sample(shape, dtype, depth = 0, lo = -1.0, hi = 1.0)
+            val a = operand(shapes.first)
+            val b = operand(shapes.second)
             val expected = a.ref.matmul(b.ref)
-            val tol = tolerance(DType.FLOAT32, shapes.first.last())
+            val tol = tolerance(dtype, shapes.first.last())
             a.x.matmul(b.x).shouldMatch(expected, tol, tol, "contiguous")
-            val at = a.ref.transpose(-2, -1).nd(DType.FLOAT32).transpose(-1, -2)
-            val bt = b.ref.transpose(-2, -1).nd(DType.FLOAT32).transpose(-1, -2)
+            val at = a.ref.transpose(-2, -1).nd(dtype).transpose(-1, -2)
+            val bt = b.ref.transpose(-2, -1).nd(dtype).transpose(-1, -2)
             at.matmul(bt).shouldMatch(expected, tol, tol, "both transposed")
             a.x.matmul(bt).shouldMatch(expected, tol, tol, "b transposed")
+            // Views whose rows are longer than the matrix and start past the storage's first element, so
+            // the rows (or columns) each slab copies are runs with gaps between them.
+            fun sliced(shape: IntArray): Sample {
+                val r = shape.size
+                val wide = operand(shape.copyOf().also { it[r - 1] += 5 })
+                return Sample(wide.x.narrow(-1, 3, shape[r - 1]), wide.ref.narrow(r - 1, 3, shape[r - 1]), "sliced")
+            }
+            val sa = sliced(shapes.first)
+            val sb = sliced(shapes.second)
+            sa.x.matmul(sb.x).shouldMatch(sa.ref.matmul(sb.ref), tol, tol, "sliced")
+            // b as the transpose of a slice: columns at a stride longer than the matrix is tall.
+            val rb = shapes.second.size
+            val sbt = sliced(shapes.second.copyOf().also { it[rb - 2] = shapes.second[rb - 1]; it[rb - 1] = shapes.second[rb - 2] })
+            sa.x.matmul(sbt.x.transpose(-1, -2)).shouldMatch(sa.ref.matmul(sbt.ref.transpose(rb - 2, rb - 1)), tol, tol,
+                "sliced, b a transposed slice")
         }
     }
 

@@ -31,20 +31,43 @@ final class ThreadedGemm {
         void run(long aOff, long bOff, long cOff, int rows, int cols);
     }
 
-    /** C (ldc) = alpha op(A) op(B) + beta C; op transposes where ta/tb; offsets are in elements. */
-    static void sgemm(boolean ta, boolean tb, int m, int n, int k, float alpha, FloatPointer a, long aOff, int lda,
-                      FloatPointer b, long bOff, int ldb, float beta, FloatPointer c, long cOff, int ldc) {
-        split(ta, tb, m, n, k, lda, ldb, ldc, (ao, bo, co, rows, cols) -> openblas_nolapack.cblas_sgemm(
+    /**
+     * Moves one slab's share of the operands between the heap and the off-heap buffers BLAS reads, on
+     * the thread that computes the slab: its rows (or columns) [lo, hi) of the split operand before the
+     * product and of C after it. Copying there puts the copies on every core instead of the caller
+     * alone, and C is copied out while it is still in that core's cache.
+     */
+    interface SlabCopies {
+        void in(boolean byRows, int lo, int hi);
+
+        void out(boolean byRows, int lo, int hi);
+    }
+
+    /**
+     * True when a product is cut by rows of C (A is split, B shared by every slab), false when by
+     * columns (B split, A shared). The caller stages the shared operand before the slabs start.
+     */
+    static boolean splitsRows(int m, int n) {
+        return m >= n;
+    }
+
+    /**
+     * C (ldc) = op(A) op(B); op transposes where ta/tb; offsets are in elements. Each slab runs
+     * {@code copies} around its product, on its own thread.
+     */
+    static void sgemm(boolean ta, boolean tb, int m, int n, int k, FloatPointer a, long aOff, int lda,
+                      FloatPointer b, long bOff, int ldb, FloatPointer c, long cOff, int ldc, SlabCopies copies) {
+        split(ta, tb, m, n, k, lda, ldb, ldc, copies, (ao, bo, co, rows, cols) -> openblas_nolapack.cblas_sgemm(
                 openblas_nolapack.CblasRowMajor, flag(ta), flag(tb), rows, cols, k,
-                alpha, at(a, aOff + ao), lda, at(b, bOff + bo), ldb, beta, at(c, cOff + co), ldc));
+                1f, at(a, aOff + ao), lda, at(b, bOff + bo), ldb, 0f, at(c, cOff + co), ldc));
     }
 
     /** The float64 twin of {@link #sgemm}. */
-    static void dgemm(boolean ta, boolean tb, int m, int n, int k, double alpha, DoublePointer a, long aOff, int lda,
-                      DoublePointer b, long bOff, int ldb, double beta, DoublePointer c, long cOff, int ldc) {
-        split(ta, tb, m, n, k, lda, ldb, ldc, (ao, bo, co, rows, cols) -> openblas_nolapack.cblas_dgemm(
+    static void dgemm(boolean ta, boolean tb, int m, int n, int k, DoublePointer a, long aOff, int lda,
+                      DoublePointer b, long bOff, int ldb, DoublePointer c, long cOff, int ldc, SlabCopies copies) {
+        split(ta, tb, m, n, k, lda, ldb, ldc, copies, (ao, bo, co, rows, cols) -> openblas_nolapack.cblas_dgemm(
                 openblas_nolapack.CblasRowMajor, flag(ta), flag(tb), rows, cols, k,
-                alpha, at(a, aOff + ao), lda, at(b, bOff + bo), ldb, beta, at(c, cOff + co), ldc));
+                1.0, at(a, aOff + ao), lda, at(b, bOff + bo), ldb, 0.0, at(c, cOff + co), ldc));
     }
 
     /**
@@ -62,20 +85,24 @@ final class ThreadedGemm {
         openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, flag(ta), flag(tb), m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
     }
 
-    private static void split(boolean ta, boolean tb, int m, int n, int k, int lda, int ldb, int ldc, Slab slab) {
-        boolean byRows = m >= n;
+    private static void split(boolean ta, boolean tb, int m, int n, int k, int lda, int ldb, int ldc, SlabCopies copies, Slab slab) {
+        boolean byRows = splitsRows(m, n);
         int extent = byRows ? m : n;
         long slabs = Math.min(Math.min(Parallel.threads(), (long) m * n * k / MIN_SLAB_MACS), extent / ALIGN);
         if (slabs <= 1) {
+            copies.in(byRows, 0, extent);
             slab.run(0, 0, 0, m, n);
+            copies.out(byRows, 0, extent);
             return;
         }
         int count = (int) slabs, tiles = (extent + ALIGN - 1) / ALIGN;
         Parallel.forRange(count, Long.MAX_VALUE / count, (from, to) -> {
             for (long s = from; s < to; s++) {
                 int lo = (int) (tiles * s / count) * ALIGN, hi = Math.min(extent, (int) (tiles * (s + 1) / count) * ALIGN);
+                copies.in(byRows, lo, hi);
                 if (byRows) slab.run(ta ? lo : (long) lo * lda, 0, (long) lo * ldc, hi - lo, n);
                 else slab.run(0, tb ? (long) lo * ldb : lo, lo, m, hi - lo);
+                copies.out(byRows, lo, hi);
             }
         });
     }
