@@ -129,9 +129,9 @@ final class Engine {
                 }
                 if (needed != null && !leadsToTarget(node, needed)) continue;
                 Tensor[] inputGrads = call(node, grads, anomaly);
-                if (ownership != null && node instanceof FunctionNode) {
+                if (ownership != null && node instanceof FunctionNode fn) {
                     for (Tensor g : grads) ownership.escaped(g);
-                    for (Tensor g : inputGrads) ownership.escaped(g);
+                    if (!fn.returnsFreshGradients()) for (Tensor g : inputGrads) ownership.escaped(g);
                 }
                 if (!retainGraph) node.release();
                 for (int i = 0; i < node.next.length; i++) {

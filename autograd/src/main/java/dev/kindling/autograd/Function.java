@@ -27,7 +27,17 @@ public abstract class Function {
     /** Runs forward and, when an input requires grad and grad mode is on, records a node named after the class. */
     public final Tensor apply(Tensor... inputs) {
         return FunctionNode.run(name(), inputs, ctx -> new Tensor[]{forward(ctx, inputs)},
-                (ctx, g) -> backward(ctx, g[0]))[0];
+                (ctx, g) -> backward(ctx, g[0]), backwardReturnsFreshTensors())[0];
+    }
+
+    /**
+     * Whether {@link #backward} returns only tensors it has just made and keeps no reference to: then a
+     * leaf may adopt one as its {@code grad()} without a copy (docs/autograd.md). False by default, as a
+     * backward may return its gradient output itself, a view of it, or a tensor it keeps. A fused layer
+     * returning a fresh weight gradient each call saves a copy of that gradient per step.
+     */
+    protected boolean backwardReturnsFreshTensors() {
+        return false;
     }
 
     /** The node's name in gradFn and graph exports: the class name + "Backward". */

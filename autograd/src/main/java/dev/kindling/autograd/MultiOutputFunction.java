@@ -11,7 +11,17 @@ public abstract class MultiOutputFunction {
     public abstract Tensor[] backward(FunctionContext ctx, Tensor... gradOutputs);
 
     public final Tensor[] apply(Tensor... inputs) {
-        return FunctionNode.run(name(), inputs, ctx -> forward(ctx, inputs), this::backward);
+        return FunctionNode.run(name(), inputs, ctx -> forward(ctx, inputs), this::backward, backwardReturnsFreshTensors());
+    }
+
+    /**
+     * Whether {@link #backward} returns only tensors it has just made and keeps no reference to: then a
+     * leaf may adopt one as its {@code grad()} without a copy (docs/autograd.md). False by default, as a
+     * backward may return its gradient output itself, a view of it, or a tensor it keeps. A fused layer
+     * returning a fresh weight gradient each call saves a copy of that gradient per step.
+     */
+    protected boolean backwardReturnsFreshTensors() {
+        return false;
     }
 
     protected String name() {

@@ -78,6 +78,21 @@ class GradOwnershipSpec : FunSpec({
         stash.returned!!.toDoubleArray().toList() shouldBe listOf(4.0, 6.0)
     }
 
+    test("a Function whose backward returns fresh tensors hands them to leaves uncopied, one leaf each") {
+        val a = writable(1.0)
+        val b = writable(1.0)
+        val fresh = Fresh()
+        fresh.apply(a, b).mul(f64(2.0, 3.0)).sum().backward()
+        // The same tensor returned for both inputs: one leaf adopts it, the other gets a copy.
+        listOf(a, b).count { it.grad()!!.data().sharesStorage(fresh.returned!!.data()) } shouldBe 1
+        a.grad()!!.data().fill_(0.0)
+        b.grad()!!.toDoubleArray().toList() shouldBe listOf(2.0, 3.0)
+        val plain = Stash()
+        val c = writable(1.0)
+        plain.apply(c).mul(f64(2.0, 3.0)).sum().backward()
+        c.grad()!!.data().sharesStorage(plain.returned!!.data()) shouldBe false
+    }
+
     test("a second backward still sums into the grad the first one left") {
         val w = writable(1.0)
         val x = f64(2.0, 5.0)
@@ -109,4 +124,21 @@ private class Stash : Function() {
         returned = gradOutput.mul(2.0)
         return arrayOf(returned)
     }
+}
+
+/**
+ * x + y, declaring its backward's tensors fresh. It returns one new tensor for both inputs and keeps
+ * it, which the declaration forbids, only so the test can see which leaf adopted it.
+ */
+private class Fresh : Function() {
+    var returned: Tensor? = null
+
+    override fun forward(ctx: FunctionContext, vararg inputs: Tensor): Tensor = inputs[0].add(inputs[1])
+
+    override fun backward(ctx: FunctionContext, gradOutput: Tensor): Array<Tensor?> {
+        returned = gradOutput.mul(1.0)
+        return arrayOf(returned, returned)
+    }
+
+    override fun backwardReturnsFreshTensors() = true
 }

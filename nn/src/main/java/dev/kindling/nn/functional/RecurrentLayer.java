@@ -157,4 +157,8 @@ final class RecurrentLayer extends MultiOutputFunction {
 
     @Override
     protected String name() { return Recurrent.backwardName(cell); }
+
+    /** Every gradient backward returns is an array it has just made (W_hh's 1 MiB in the LSTM step). */
+    @Override
+    protected boolean backwardReturnsFreshTensors() { return true; }
 }

@@ -161,7 +161,7 @@ final class RecurrentSlabs implements AutoCloseable {
 
     /**
      * Regroups W_hh's rows so slab s's gate rows (g * H + lo .. g * H + hi, for each gate g) sit together
-     * from row G * lo; backward stores the transpose of that, [H, G*H].
+     * from row G * lo; backward stores the transpose of that, [H, G*H], built in a reused work array.
      */
     private void stageWeights(NDArray w, boolean backward) {
         int width = gates * hidden;
@@ -172,27 +172,31 @@ final class RecurrentSlabs implements AutoCloseable {
         }
         Object src = CpuBackend.data(w);
         int off = w.offset();
-        if (single) {
-            float[] from = (float[]) src, to = new float[width * hidden];
-            if (backward) {
-                for (int r0 = 0; r0 < width; r0 += TILE) {
-                    for (int c0 = 0; c0 < hidden; c0 += TILE) {
-                        int r1 = Math.min(r0 + TILE, width), c1 = Math.min(c0 + TILE, hidden);
-                        for (int k = c0; k < c1; k++) for (int r = r0; r < r1; r++) to[k * width + r] = from[off + source[r] * hidden + k];
-                    }
-                }
-            } else {
-                for (int r = 0; r < width; r++) System.arraycopy(from, off + source[r] * hidden, to, r * hidden, hidden);
-            }
-            ((FloatPointer) weights).asBuffer().put(to);
-        } else {
-            double[] from = (double[]) src, to = new double[width * hidden];
-            for (int r = 0; r < width; r++) {
-                if (backward) for (int k = 0; k < hidden; k++) to[k * width + r] = from[off + source[r] * hidden + k];
-                else System.arraycopy(from, off + source[r] * hidden, to, r * hidden, hidden);
-            }
-            ((DoublePointer) weights).asBuffer().put(to);
+        if (!backward && single) {
+            FloatBuffer to = ((FloatPointer) weights).asBuffer();
+            for (int r = 0; r < width; r++) to.put(r * hidden, (float[]) src, off + source[r] * hidden, hidden);
+            return;
         }
+        if (!backward) {
+            DoubleBuffer to = ((DoublePointer) weights).asBuffer();
+            for (int r = 0; r < width; r++) to.put(r * hidden, (double[]) src, off + source[r] * hidden, hidden);
+            return;
+        }
+        Object to = Scratch.get(w.dtype()).array(0, (long) width * hidden);
+        for (int r0 = 0; r0 < width; r0 += TILE) {
+            for (int c0 = 0; c0 < hidden; c0 += TILE) {
+                int r1 = Math.min(r0 + TILE, width), c1 = Math.min(c0 + TILE, hidden);
+                if (single) {
+                    float[] f = (float[]) src, t = (float[]) to;
+                    for (int k = c0; k < c1; k++) for (int r = r0; r < r1; r++) t[k * width + r] = f[off + source[r] * hidden + k];
+                } else {
+                    double[] f = (double[]) src, t = (double[]) to;
+                    for (int k = c0; k < c1; k++) for (int r = r0; r < r1; r++) t[k * width + r] = f[off + source[r] * hidden + k];
+                }
+            }
+        }
+        if (single) ((FloatPointer) weights).asBuffer().put((float[]) to, 0, width * hidden);
+        else ((DoublePointer) weights).asBuffer().put((double[]) to, 0, width * hidden);
     }
 
     /** n elements of src from off into the carried buffer of parity p at element at. */

@@ -4,7 +4,7 @@ import dev.kindling.tensor.DType;
 
 /**
  * Grow-only per-thread work arrays for the convolution kernels (column matrices, GEMM products,
- * gathered gradient rows). A fresh Java array would be zeroed by the JVM on every call, an extra
+ * gathered gradient rows) and for transposing W_hh before a recurrence's backward pass. A fresh Java array would be zeroed by the JVM on every call, an extra
  * pass over the largest buffer of the op; these are reused, and the kernels overwrite what they read.
  * Parallel chunks of one kernel share their caller's arrays, each writing its own part.
  */
@@ -21,7 +21,7 @@ final class Scratch {
 
     /** A float[] or double[] (this scratch's dtype) of at least n elements, with arbitrary contents. */
     Object array(int slot, long n) {
-        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("convolution: a work buffer of " + n + " elements is too large");
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("a work buffer of " + n + " elements is too large");
         Object a = slots[slot];
         int have = a == null ? -1 : java.lang.reflect.Array.getLength(a);
         if (have < n) {
