@@ -10,4 +10,12 @@ package dev.kindling.autograd;
 @FunctionalInterface
 interface Backward {
     Tensor[] apply(Tensor gradOutput);
+
+    /**
+     * {@link #apply} when the engine owns gradOutput (nothing else holds or has seen its storage): a rule
+     * may write its result into it instead of a new array. Only the recording-off backward calls this.
+     */
+    default Tensor[] applyOwning(Tensor gradOutput) {
+        return apply(gradOutput);
+    }
 }

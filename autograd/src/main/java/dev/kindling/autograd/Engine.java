@@ -128,7 +128,8 @@ final class Engine {
                     continue;
                 }
                 if (needed != null && !leadsToTarget(node, needed)) continue;
-                Tensor[] inputGrads = call(node, grads, anomaly);
+                boolean owned = ownership != null && grads.length == 1 && grads[0] != null && ownership.mayOverwrite(grads[0]);
+                Tensor[] inputGrads = call(node, grads, owned, anomaly);
                 if (ownership != null && node instanceof FunctionNode fn) {
                     for (Tensor g : grads) ownership.escaped(g);
                     if (!fn.returnsFreshGradients()) for (Tensor g : inputGrads) ownership.escaped(g);
@@ -188,10 +189,10 @@ final class Engine {
         return false;
     }
 
-    private static Tensor[] call(Node node, Tensor[] grads, boolean anomaly) {
+    private static Tensor[] call(Node node, Tensor[] grads, boolean owned, boolean anomaly) {
         Tensor[] out;
         try {
-            out = node.apply(grads);
+            out = owned ? node.applyOwning(grads) : node.apply(grads);
         } catch (RuntimeException ex) {
             if (node.creationSite == null) throw ex;
             throw new AnomalyError(node.name(), node.creationSite, node.name() + " failed: " + ex.getMessage()

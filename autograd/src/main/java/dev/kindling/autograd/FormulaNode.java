@@ -11,4 +11,7 @@ final class FormulaNode extends Node {
 
     @Override
     Tensor[] apply(Tensor[] gradOutputs) { return backward.apply(gradOutputs[0]); }
+
+    @Override
+    Tensor[] applyOwning(Tensor[] gradOutputs) { return backward.applyOwning(gradOutputs[0]); }
 }

@@ -44,6 +44,15 @@ final class GradOwnership {
         if (g != null) escaped.add(g.data().storage());
     }
 
+    /**
+     * True when the node about to run may write its result into {@code g}: the conditions of {@link #take}
+     * (made this pass, whole, held by no other node, seen by no user code), without taking it.
+     */
+    boolean mayOverwrite(Tensor g) {
+        Storage s = g.data().storage();
+        return s.serial() > passStart && g.data().coversStorage() && !pending.containsKey(s) && !escaped.contains(s);
+    }
+
     /** True when {@code g} may become a leaf's grad as it is; from then on the leaf owns it. */
     boolean take(Tensor g) {
         Storage s = g.data().storage();

@@ -47,6 +47,11 @@ public abstract class Node {
     /** Gradients of the inputs from gradients of the outputs (an entry per output; never all null). */
     abstract Tensor[] apply(Tensor[] gradOutputs);
 
+    /** {@link #apply} when the engine owns the single gradient given, which the node may overwrite. */
+    Tensor[] applyOwning(Tensor[] gradOutputs) {
+        return apply(gradOutputs);
+    }
+
     /** Keeps what the op saved for backward; null entries (what an op saved only sometimes) are skipped. */
     void keep(SavedTensor[] tensors) {
         for (SavedTensor s : tensors) if (s != null) s.owner(this);

@@ -93,6 +93,35 @@ class GradOwnershipSpec : FunSpec({
         c.grad()!!.data().sharesStorage(plain.returned!!.data()) shouldBe false
     }
 
+    test("relu's backward writes into a gradient the engine owns, and into no other") {
+        // Owned: the fresh tensor a Function declared fresh returned is masked where it lies.
+        val x = f64(-1.0, 2.0, -3.0, 4.0).requiresGrad_(true)
+        val fresh = Fresh()
+        fresh.apply(x.relu(), Tensor.zeros(DType.FLOAT64, 4)).mul(f64(5.0, 6.0, 7.0, 8.0)).sum().backward()
+        fresh.returned!!.toDoubleArray().toList() shouldBe listOf(0.0, 6.0, 0.0, 8.0)
+        x.grad()!!.toDoubleArray().toList() shouldBe listOf(0.0, 6.0, 0.0, 8.0)
+
+        // One gradient for two consumers (AddBackward passes it to both): relu must leave abs's intact.
+        val a = f64(-2.0, 3.0).requiresGrad_(true)
+        a.mul(1.0).let { h -> h.relu().add(h.abs()) }.mul(f64(10.0, 20.0)).sum().backward()
+        a.grad()!!.toDoubleArray().toList() shouldBe listOf(-10.0, 40.0)
+
+        // A retained gradient and one a hook kept are seen by user code.
+        val b = f64(-2.0, 3.0).requiresGrad_(true)
+        val y = b.mul(1.0).relu()
+        y.retainGrad()
+        y.mul(f64(4.0, 9.0)).sum().backward()
+        val c = f64(-2.0, 3.0).requiresGrad_(true)
+        var kept: Tensor? = null
+        val r = c.mul(1.0).relu()
+        r.registerHook { g -> kept = g; g }
+        r.mul(f64(4.0, 9.0)).sum().backward()
+        y.grad()!!.toDoubleArray().toList() shouldBe listOf(4.0, 9.0)
+        b.grad()!!.toDoubleArray().toList() shouldBe listOf(0.0, 9.0)
+        kept!!.toDoubleArray().toList() shouldBe listOf(4.0, 9.0)
+        c.grad()!!.toDoubleArray().toList() shouldBe listOf(0.0, 9.0)
+    }
+
     test("a second backward still sums into the grad the first one left") {
         val w = writable(1.0)
         val x = f64(2.0, 5.0)

@@ -502,6 +502,18 @@ public final class NDArray {
         return out;
     }
 
+    /** this *= sign(s) in place, one fused pass where {@link #mulSign} applies and this is contiguous. */
+    public NDArray mulSign_(NDArray s) {
+        checkWritable("mulSign_");
+        checkDevice("mulSign_", s);
+        if (s.dtype() != dtype() || !dtype().isFloatingPoint() || !Arrays.equals(shape, s.shape) || !isContiguous()) {
+            return binary_(BinaryOp.MUL, s.unary(UnaryOp.SIGN));
+        }
+        backend().mulSign(this, s, this);
+        storage.bumpVersion();
+        return this;
+    }
+
     public NDArray unary(UnaryOp op) {
         NDArray x = op.floatResult() && !dtype().isFloatingPoint() ? to(DType.FLOAT32) : this;
         if (op == UnaryOp.LOGICAL_NOT) x = to(DType.BOOL);

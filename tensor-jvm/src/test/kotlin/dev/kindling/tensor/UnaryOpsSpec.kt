@@ -155,6 +155,23 @@ class UnaryOpsSpec : FunSpec({
         val m = NDArray.of(grads, 3, 4)
         same(m.t().mulSign(s.reshape(3, 4).t()), composed(m.t(), s.reshape(3, 4).t()))       // transposed: composed
         same(m.mulSign(s.narrow(0, 0, 4)), composed(m, s.narrow(0, 0, 4)))                   // broadcast: composed
+
+        // In place: the same values, written into the receiver's own elements and nowhere else.
+        fun inPlace(target: NDArray, s: NDArray) {
+            val want = composed(target, s)
+            val version = target.storage().version()
+            target.mulSign_(s) shouldBe target
+            same(target, want)
+            target.storage().version() shouldBe version + 1
+        }
+        inPlace(a.copy(), s)                                                                 // aligned, dense
+        val base = NDArray.of(grads, 12)
+        inPlace(base.narrow(0, 2, 8), s.narrow(0, 4, 8))                                     // offset view, shifted s
+        base.narrow(0, 0, 2).toFloatArray().toList() shouldBe grads.take(2)
+        base.narrow(0, 10, 2).toFloatArray().toList() shouldBe grads.drop(10)
+        inPlace(ab.copy(), sb)                                                               // split over the threads
+        inPlace(a64.copy(), s.to(DType.FLOAT64))                                             // float64: composed
+        inPlace(NDArray.of(grads, 3, 4).t(), s.reshape(3, 4).t())                            // transposed: composed
     }
 
     test("float32 comparisons with a scalar on either side agree with float64 ones") {
