@@ -132,7 +132,7 @@ final class Engine {
                 Tensor[] inputGrads = call(node, grads, owned, anomaly);
                 if (ownership != null && node instanceof FunctionNode fn) {
                     for (Tensor g : grads) ownership.escaped(g);
-                    if (!fn.returnsFreshGradients()) for (Tensor g : inputGrads) ownership.escaped(g);
+                    if (!fn.returnsFreshTensors()) for (Tensor g : inputGrads) ownership.escaped(g);
                 }
                 if (!retainGraph) node.release();
                 for (int i = 0; i < node.next.length; i++) {

@@ -12,21 +12,21 @@ final class FunctionNode extends Node {
     private final FunctionContext ctx;
     private final BackwardFn backward;
     private final int inputs;
-    private final boolean freshGradients;
+    private final boolean returnsFreshTensors;
 
     private FunctionNode(String name, Edge[] next, GradMeta[] outputs, FunctionContext ctx, BackwardFn backward,
-                         boolean freshGradients) {
+                         boolean returnsFreshTensors) {
         super(name, next, outputs);
         this.ctx = ctx;
         this.backward = backward;
         this.inputs = next.length;
-        this.freshGradients = freshGradients;
+        this.returnsFreshTensors = returnsFreshTensors;
     }
 
     /** The function declared that its backward returns tensors no one else holds. */
-    boolean returnsFreshGradients() { return freshGradients; }
+    boolean returnsFreshTensors() { return returnsFreshTensors; }
 
-    static Tensor[] run(String name, Tensor[] inputs, Forward forward, BackwardFn backward, boolean freshGradients) {
+    static Tensor[] run(String name, Tensor[] inputs, Forward forward, BackwardFn backward, boolean returnsFreshTensors) {
         boolean[] needs = new boolean[inputs.length];
         boolean record = false;
         for (int i = 0; i < inputs.length; i++) {
@@ -59,7 +59,7 @@ final class FunctionNode extends Node {
         for (int i = 0; i < inputs.length; i++) edges[i] = needs[i] ? inputs[i].gradientEdge() : null;
         GradMeta[] meta = new GradMeta[outputs.length];
         for (int i = 0; i < outputs.length; i++) meta[i] = GradMeta.of(outputs[i].data());
-        FunctionNode node = new FunctionNode(name, edges, meta, ctx, backward, freshGradients);
+        FunctionNode node = new FunctionNode(name, edges, meta, ctx, backward, returnsFreshTensors);
         node.keep(ctx.saved());
         for (int i = 0; i < outputs.length; i++) {
             if (outputs[i].dtype().isFloatingPoint() && !ctx.isNonDifferentiable(raw[i])) outputs[i].attach(node, i);

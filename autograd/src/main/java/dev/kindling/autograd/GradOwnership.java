@@ -8,9 +8,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Which gradients one backward pass may hand to a leaf as its {@code grad} without copying them.
+ * Which gradients one backward pass owns: those it may hand to a leaf as its {@code grad} without
+ * copying them, and those a node may overwrite with its own result (relu's backward masks in place).
  * PyTorch's AccumulateGrad steals a gradient that nothing else references; the JVM has no reference
- * counts, so the engine keeps the few it needs. A gradient may be taken when its buffer
+ * counts, so the engine keeps the few it needs. A gradient is owned when its buffer
  * <ul>
  *   <li>was created during this pass, so no tensor from before (the seed, an activation, a tensor the
  *       user holds) shares it;</li>
@@ -39,15 +40,12 @@ final class GradOwnership {
         if (g != null) pending.computeIfPresent(g.data().storage(), (s, n) -> n == 1 ? null : n - 1);
     }
 
-    /** User code saw {@code g}, so it must never become a leaf's grad uncopied. */
+    /** User code saw {@code g}, so it must never become a leaf's grad uncopied, nor be overwritten. */
     void escaped(Tensor g) {
         if (g != null) escaped.add(g.data().storage());
     }
 
-    /**
-     * True when the node about to run may write its result into {@code g}: the conditions of {@link #take}
-     * (made this pass, whole, held by no other node, seen by no user code), without taking it.
-     */
+    /** True when the pass owns {@code g}, so the node about to run may write its result into it. */
     boolean mayOverwrite(Tensor g) {
         Storage s = g.data().storage();
         return s.serial() > passStart && g.data().coversStorage() && !pending.containsKey(s) && !escaped.contains(s);
@@ -55,7 +53,6 @@ final class GradOwnership {
 
     /** True when {@code g} may become a leaf's grad as it is; from then on the leaf owns it. */
     boolean take(Tensor g) {
-        Storage s = g.data().storage();
-        return s.serial() > passStart && g.data().coversStorage() && !pending.containsKey(s) && escaped.add(s);
+        return mayOverwrite(g) && escaped.add(g.data().storage());
     }
 }

@@ -16,8 +16,10 @@ public abstract class MultiOutputFunction {
 
     /**
      * Whether {@link #backward} returns only tensors it has just made and keeps no reference to: then a
-     * leaf may adopt one as its {@code grad()} without a copy (docs/autograd.md). False by default, as a
-     * backward may return its gradient output itself, a view of it, or a tensor it keeps. A fused layer
+     * leaf may adopt one as its {@code grad()} without a copy, and a later node's backward may write into
+     * it (docs/autograd.md). Never true of a backward that returns its gradient output, an input, a saved
+     * tensor, a view of any of them, or a buffer it caches; returning one new tensor for several inputs
+     * is fine. Read once per {@code apply}, when the op is recorded. False by default. A fused layer
      * returning a fresh weight gradient each call saves a copy of that gradient per step.
      */
     protected boolean backwardReturnsFreshTensors() {

@@ -122,6 +122,18 @@ class GradOwnershipSpec : FunSpec({
         c.grad()!!.toDoubleArray().toList() shouldBe listOf(0.0, 9.0)
     }
 
+    test("a gradient the caller passed in is never overwritten, by backward, Autograd.grad or createGraph") {
+        fun seed() = f64(4.0, 9.0)
+        val x = f64(-2.0, 3.0).requiresGrad_(true)
+        val g1 = seed()
+        x.relu().backward(g1)
+        val g2 = seed()
+        Autograd.grad(arrayOf(x.relu()), arrayOf(x), arrayOf(g2), false, false, false)
+        val g3 = seed()
+        x.relu().backward(g3, false, true)
+        for (g in listOf(g1, g2, g3)) g.toDoubleArray().toList() shouldBe listOf(4.0, 9.0)
+    }
+
     test("a second backward still sums into the grad the first one left") {
         val w = writable(1.0)
         val x = f64(2.0, 5.0)

@@ -502,7 +502,11 @@ public final class NDArray {
         return out;
     }
 
-    /** this *= sign(s) in place, one fused pass where {@link #mulSign} applies and this is contiguous. */
+    /**
+     * this *= sign(s) in place, returning this: one fused pass when s has this array's shape and
+     * floating dtype and this is contiguous, otherwise {@code binary_(MUL, s.sign())} with its broadcasting
+     * and type rules. Bumps the version. s may be this but must not otherwise overlap it.
+     */
     public NDArray mulSign_(NDArray s) {
         checkWritable("mulSign_");
         checkDevice("mulSign_", s);

@@ -158,7 +158,10 @@ final class RecurrentLayer extends MultiOutputFunction {
     @Override
     protected String name() { return Recurrent.backwardName(cell); }
 
-    /** Every gradient backward returns is an array it has just made (W_hh's 1 MiB in the LSTM step). */
+    /**
+     * The fused backward returns arrays it has just made (W_hh's 1 MiB gradient in the LSTM step). The
+     * createGraph path may return its gradient outputs, but the engine owns nothing when it records.
+     */
     @Override
     protected boolean backwardReturnsFreshTensors() { return true; }
 }
