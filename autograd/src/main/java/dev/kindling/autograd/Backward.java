@@ -18,4 +18,9 @@ interface Backward {
     default Tensor[] applyOwning(Tensor gradOutput) {
         return apply(gradOutput);
     }
+
+    /** Whether {@link #applyOwning} writes into its gradient: only then does the engine check ownership. */
+    default boolean overwrites() {
+        return false;
+    }
 }

@@ -128,7 +128,7 @@ final class Engine {
                     continue;
                 }
                 if (needed != null && !leadsToTarget(node, needed)) continue;
-                boolean owned = ownership != null && grads.length == 1 && grads[0] != null && ownership.mayOverwrite(grads[0]);
+                boolean owned = ownership != null && node.overwrites() && grads[0] != null && ownership.mayOverwrite(grads[0]);
                 Tensor[] inputGrads = call(node, grads, owned, anomaly);
                 if (ownership != null && node instanceof FunctionNode fn) {
                     for (Tensor g : grads) ownership.escaped(g);

@@ -14,4 +14,7 @@ final class FormulaNode extends Node {
 
     @Override
     Tensor[] applyOwning(Tensor[] gradOutputs) { return backward.applyOwning(gradOutputs[0]); }
+
+    @Override
+    boolean overwrites() { return backward.overwrites(); }
 }

@@ -52,6 +52,11 @@ public abstract class Node {
         return apply(gradOutputs);
     }
 
+    /** Whether {@link #applyOwning} would write into its gradient, so ownership is worth checking. */
+    boolean overwrites() {
+        return false;
+    }
+
     /** Keeps what the op saved for backward; null entries (what an op saved only sometimes) are skipped. */
     void keep(SavedTensor[] tensors) {
         for (SavedTensor s : tensors) if (s != null) s.owner(this);

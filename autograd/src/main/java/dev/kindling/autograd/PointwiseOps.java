@@ -160,6 +160,9 @@ final class PointwiseOps {
             // The engine owns gradients only when it records nothing (no createGraph), so no graph sees this.
             return new Tensor[]{out(g.data().mulSign_(s.get().data()))};
         }
+
+        @Override
+        public boolean overwrites() { return true; }
     }
 
     static Tensor unary(Tensor a, UnaryOp op) {
