@@ -495,6 +495,7 @@ public final class NDArray {
     public NDArray mulSign(NDArray s) {
         checkDevice("mulSign", s);
         if (s.dtype() != dtype() || !dtype().isFloatingPoint() || !Arrays.equals(shape, s.shape)) {
+            Shapes.broadcast("mulSign", shape, s.shape); // so a mismatch is reported as this op's
             return binary(BinaryOp.MUL, s.unary(UnaryOp.SIGN));
         }
         NDArray out = zeros(dtype(), device(), shape);
@@ -511,7 +512,9 @@ public final class NDArray {
         checkWritable("mulSign_");
         checkDevice("mulSign_", s);
         if (s.dtype() != dtype() || !dtype().isFloatingPoint() || !Arrays.equals(shape, s.shape) || !isContiguous()) {
-            return binary_(BinaryOp.MUL, s.unary(UnaryOp.SIGN));
+            NDArray sign = s.unary(UnaryOp.SIGN);
+            checkInPlaceBinary("mulSign_", BinaryOp.MUL, sign); // so a mismatch is reported as this op's
+            return binary_(BinaryOp.MUL, sign);
         }
         backend().mulSign(this, s, this);
         storage.bumpVersion();
@@ -602,13 +605,7 @@ public final class NDArray {
         String name = op.opName() + "_";
         checkWritable(name);
         checkDevice(name, other);
-        int[] outShape = Shapes.broadcast(name, shape, other.shape);
-        if (!Arrays.equals(outShape, shape)) {
-            throw new IllegalArgumentException(name + ": the result shape " + Shapes.str(outShape)
-                    + " does not match the in-place target's shape " + Shapes.str(shape));
-        }
-        DType ct = computeType(op, resultType(this, other));
-        checkInPlaceType(name, op.boolResult() ? DType.BOOL : ct);
+        DType ct = checkInPlaceBinary(name, op, other);
         if (ct == dtype() && !op.boolResult()) {
             backend().binary(op, this, other.to(ct).expand(shape), this);
         } else {
@@ -618,6 +615,21 @@ public final class NDArray {
         }
         storage.bumpVersion();
         return this;
+    }
+
+    /**
+     * That op(this, other) can be stored in this: other broadcasts to this shape and the result type fits
+     * this dtype. Returns the type op computes in; errors are reported as {@code name}'s.
+     */
+    private DType checkInPlaceBinary(String name, BinaryOp op, NDArray other) {
+        int[] outShape = Shapes.broadcast(name, shape, other.shape);
+        if (!Arrays.equals(outShape, shape)) {
+            throw new IllegalArgumentException(name + ": the result shape " + Shapes.str(outShape)
+                    + " does not match the in-place target's shape " + Shapes.str(shape));
+        }
+        DType ct = computeType(op, resultType(this, other));
+        checkInPlaceType(name, op.boolResult() ? DType.BOOL : ct);
+        return ct;
     }
 
     public NDArray binary_(BinaryOp op, double s) {

@@ -1,9 +1,12 @@
 package dev.kindling.tensor
 
+import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.floats.shouldBeLessThanOrEqual
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.string.shouldStartWith
 import io.kotest.property.checkAll
 import kotlin.math.abs
 import kotlin.random.Random
@@ -172,6 +175,18 @@ class UnaryOpsSpec : FunSpec({
         inPlace(ab.copy(), sb)                                                               // split over the threads
         inPlace(a64.copy(), s.to(DType.FLOAT64))                                             // float64: composed
         inPlace(NDArray.of(grads, 3, 4).t(), s.reshape(3, 4).t())                            // transposed: composed
+    }
+
+    test("mulSign and mulSign_ name themselves when the shapes or types do not fit, also on the composed path") {
+        val a = NDArray.zeros(DType.FLOAT32, 3, 4)
+        shouldThrow<IllegalArgumentException> { a.mulSign(NDArray.zeros(DType.FLOAT32, 5)) }.message shouldStartWith "mulSign"
+        shouldThrow<IllegalArgumentException> { a.mulSign_(NDArray.zeros(DType.FLOAT32, 5)) }.message shouldStartWith "mulSign_"
+        // Broadcasts, but to [2, 3, 4]: too big for the in-place target.
+        val grow = shouldThrow<IllegalArgumentException> { a.mulSign_(NDArray.zeros(DType.FLOAT32, 2, 3, 4)) }.message!!
+        grow shouldStartWith "mulSign_"
+        grow shouldContain "[2, 3, 4]"
+        shouldThrow<IllegalArgumentException> { NDArray.zeros(DType.INT64, 3).mulSign_(NDArray.zeros(DType.FLOAT32, 3)) }
+            .message shouldStartWith "mulSign_"
     }
 
     test("float32 comparisons with a scalar on either side agree with float64 ones") {
