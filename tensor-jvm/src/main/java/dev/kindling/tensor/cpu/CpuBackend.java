@@ -379,6 +379,18 @@ public final class CpuBackend implements Backend {
         int[] xs = x.strides();
         int size = x.dim() == 0 ? 1 : x.shape()[dim];
         boolean integral = x.dtype().isIntegral();
+        if (x.dim() == 2 && dim == 1) { // each row's picks (a classifier's loss): plain loops
+            int[] is = index.strides(), os = out.strides();
+            for (int i = 0; i < index.shape()[0]; i++) {
+                for (int k = 0; k < index.shape()[1]; k++) {
+                    long j = ib.getL(index.offset() + i * is[0] + k * is[1]);
+                    int xo = x.offset() + i * xs[0] + (int) (j < 0 ? j + size : j) * xs[1], oo = out.offset() + i * os[0] + k * os[1];
+                    if (integral) ob.setL(oo, xb.getL(xo));
+                    else ob.setD(oo, xb.getD(xo));
+                }
+            }
+            return;
+        }
         // Walk out and index together; x's offset for each element is the index position with dim swapped.
         forEachIndexed(index, (pos, io, coords) -> {
             long j = ib.getL(io);
@@ -397,6 +409,18 @@ public final class CpuBackend implements Backend {
         int[] ts = target.strides();
         int size = target.dim() == 0 ? 1 : target.shape()[dim];
         boolean integral = target.dtype().isIntegral();
+        if (target.dim() == 2 && dim == 1) { // each row's picks (a classifier's loss, backward): plain loops
+            int[] is = index.strides(), ss = src.strides();
+            for (int i = 0; i < index.shape()[0]; i++) {
+                for (int k = 0; k < index.shape()[1]; k++) {
+                    long j = ib.getL(index.offset() + i * is[0] + k * is[1]);
+                    int to = target.offset() + i * ts[0] + (int) (j < 0 ? j + size : j) * ts[1], so = src.offset() + i * ss[0] + k * ss[1];
+                    if (integral) tb.setL(to, (accumulate ? tb.getL(to) : 0) + sb.getL(so));
+                    else tb.setD(to, (accumulate ? tb.getD(to) : 0) + sb.getD(so));
+                }
+            }
+            return;
+        }
         forEachIndexed(index, (pos, io, coords) -> {
             long j = ib.getL(io);
             if (j < 0) j += size;
