@@ -1,6 +1,7 @@
 package dev.kindling.optim;
 
 import dev.kindling.autograd.Tensor;
+import dev.kindling.tensor.cpu.Parallel;
 import java.util.List;
 
 /**
@@ -64,14 +65,30 @@ public class Adadelta extends Optimizer {
         Elements v = Elements.of(state.getOrFill("squareAvg", param, 0).data());
         Elements u = Elements.of(state.getOrFill("accDelta", param, 0).data());
         state.incrementStep();
-        for (int i = 0, n = (int) param.numel(); i < n; i++) {
-            double g = maximize ? -d.get(i) : d.get(i);
-            if (weightDecay != 0) g += weightDecay * p.get(i);
-            double vi = rho * v.get(i) + (1 - rho) * (g * g);
-            double delta = Math.sqrt(u.get(i) + eps) / Math.sqrt(vi + eps) * g;
-            v.set(i, vi);
-            u.set(i, rho * u.get(i) + (1 - rho) * (delta * delta));
-            p.set(i, p.get(i) - lr * delta);
+        int n = (int) param.numel();
+        if (Elements.floatsFromStart(p, d, v, u)) {
+            float[] pa = p.floats(), da = d.floats(), va = v.floats(), ua = u.floats();
+            float sign = maximize ? -1f : 1f, fr = (float) rho, fe = (float) eps, fl = (float) lr, wd = (float) weightDecay;
+            Parallel.forRange(n, 8, (lo, hi) -> {
+                for (int i = (int) lo, to = (int) hi; i < to; i++) {
+                    float g = sign * da[i] + wd * pa[i];
+                    float vi = fr * va[i] + (1 - fr) * (g * g);
+                    float delta = (float) Math.sqrt(ua[i] + fe) / (float) Math.sqrt(vi + fe) * g;
+                    va[i] = vi;
+                    ua[i] = fr * ua[i] + (1 - fr) * (delta * delta);
+                    pa[i] -= fl * delta;
+                }
+            });
+        } else {
+            for (int i = 0; i < n; i++) {
+                double g = maximize ? -d.get(i) : d.get(i);
+                if (weightDecay != 0) g += weightDecay * p.get(i);
+                double vi = rho * v.get(i) + (1 - rho) * (g * g);
+                double delta = Math.sqrt(u.get(i) + eps) / Math.sqrt(vi + eps) * g;
+                v.set(i, vi);
+                u.set(i, rho * u.get(i) + (1 - rho) * (delta * delta));
+                p.set(i, p.get(i) - lr * delta);
+            }
         }
         p.commit();
         v.commit();

@@ -1,6 +1,7 @@
 package dev.kindling.optim;
 
 import dev.kindling.autograd.Tensor;
+import dev.kindling.tensor.cpu.Parallel;
 import java.util.List;
 
 /**
@@ -69,12 +70,26 @@ public class Adagrad extends Optimizer {
         Elements s = Elements.of(state.getOrFill("sum", param, group.getDouble("initialAccumulatorValue")).data());
         long t = state.incrementStep();
         double clr = lr / (1 + (t - 1) * lrDecay);
-        for (int i = 0, n = (int) param.numel(); i < n; i++) {
-            double g = maximize ? -d.get(i) : d.get(i);
-            if (weightDecay != 0) g += weightDecay * p.get(i);
-            double si = s.get(i) + g * g;
-            s.set(i, si);
-            p.set(i, p.get(i) - clr * (g / (Math.sqrt(si) + eps)));
+        int n = (int) param.numel();
+        if (Elements.floatsFromStart(p, d, s)) {
+            float[] pa = p.floats(), da = d.floats(), sa = s.floats();
+            float sign = maximize ? -1f : 1f, fc = (float) clr, fe = (float) eps, wd = (float) weightDecay;
+            Parallel.forRange(n, 8, (lo, hi) -> {
+                for (int i = (int) lo, to = (int) hi; i < to; i++) {
+                    float g = sign * da[i] + wd * pa[i];
+                    float si = sa[i] + g * g;
+                    sa[i] = si;
+                    pa[i] -= fc * (g / ((float) Math.sqrt(si) + fe));
+                }
+            });
+        } else {
+            for (int i = 0; i < n; i++) {
+                double g = maximize ? -d.get(i) : d.get(i);
+                if (weightDecay != 0) g += weightDecay * p.get(i);
+                double si = s.get(i) + g * g;
+                s.set(i, si);
+                p.set(i, p.get(i) - clr * (g / (Math.sqrt(si) + eps)));
+            }
         }
         p.commit();
         s.commit();

@@ -125,7 +125,7 @@ public class Adam extends Optimizer {
         float[] pa = p.floats(), da = d.floats(), ma = m.floats(), va = v.floats(), xa = vMax == null ? null : vMax.floats();
         int po = p.offset(), dOff = d.offset(), mo = m.offset(), vo = v.offset(), xo = vMax == null ? 0 : vMax.offset();
         float sign = maximize ? -1f : 1f;
-        boolean aligned = po == 0 && dOff == 0 && mo == 0 && vo == 0 && xa == null;
+        boolean aligned = vMax == null && Elements.floatsFromStart(p, d, m, v);
         Parallel.forRange(n, 8, (lo, hi) -> {
             if (aligned) {
                 alignedRange(pa, da, ma, va, (int) lo, (int) hi, beta1, beta2, eps, coupledDecay, stepSize, bias2Sqrt, decay, sign);

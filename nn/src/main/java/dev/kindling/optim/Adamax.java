@@ -1,6 +1,7 @@
 package dev.kindling.optim;
 
 import dev.kindling.autograd.Tensor;
+import dev.kindling.tensor.cpu.Parallel;
 import java.util.List;
 
 /**
@@ -63,14 +64,31 @@ public class Adamax extends Optimizer {
         Elements u = Elements.of(state.getOrFill("expInf", param, 0).data());
         long t = state.incrementStep();
         double clr = lr / (1 - Math.pow(beta1, t));
-        for (int i = 0, n = (int) param.numel(); i < n; i++) {
-            double g = maximize ? -d.get(i) : d.get(i);
-            if (weightDecay != 0) g += weightDecay * p.get(i);
-            double mi = beta1 * m.get(i) + (1 - beta1) * g;
-            double ui = Math.max(beta2 * u.get(i), Math.abs(g) + eps);
-            m.set(i, mi);
-            u.set(i, ui);
-            p.set(i, p.get(i) - clr * (mi / ui));
+        int n = (int) param.numel();
+        if (Elements.floatsFromStart(p, d, m, u)) {
+            float[] pa = p.floats(), da = d.floats(), ma = m.floats(), ua = u.floats();
+            float sign = maximize ? -1f : 1f, b1 = (float) beta1, b2 = (float) beta2, fc = (float) clr, fe = (float) eps,
+                    wd = (float) weightDecay;
+            Parallel.forRange(n, 8, (lo, hi) -> {
+                for (int i = (int) lo, to = (int) hi; i < to; i++) {
+                    float g = sign * da[i] + wd * pa[i];
+                    float mi = b1 * ma[i] + (1 - b1) * g;
+                    float ui = Math.max(b2 * ua[i], Math.abs(g) + fe);
+                    ma[i] = mi;
+                    ua[i] = ui;
+                    pa[i] -= fc * (mi / ui);
+                }
+            });
+        } else {
+            for (int i = 0; i < n; i++) {
+                double g = maximize ? -d.get(i) : d.get(i);
+                if (weightDecay != 0) g += weightDecay * p.get(i);
+                double mi = beta1 * m.get(i) + (1 - beta1) * g;
+                double ui = Math.max(beta2 * u.get(i), Math.abs(g) + eps);
+                m.set(i, mi);
+                u.set(i, ui);
+                p.set(i, p.get(i) - clr * (mi / ui));
+            }
         }
         p.commit();
         m.commit();

@@ -34,6 +34,16 @@ abstract class Elements {
 
     int offset() { return 0; }
 
+    /**
+     * Every one of es (nulls skipped) is a float32 array used from its start: the case the optimizers'
+     * float loops handle, one index for every array, which C2 vectorises; the double loops over get/set
+     * run scalar, 40-90x slower on a 670k-parameter MLP.
+     */
+    static boolean floatsFromStart(Elements... es) {
+        for (Elements e : es) if (e != null && (e.floats() == null || e.offset() != 0)) return false;
+        return true;
+    }
+
     static Elements of(NDArray a) {
         if (a.isContiguous() && a.storage() instanceof CpuStorage s) {
             if (s.array() instanceof double[] d) return new Doubles(a, d, a.offset(), null);

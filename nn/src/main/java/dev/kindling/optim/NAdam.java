@@ -2,6 +2,7 @@ package dev.kindling.optim;
 
 import dev.kindling.autograd.Tensor;
 import dev.kindling.tensor.DType;
+import dev.kindling.tensor.cpu.Parallel;
 import java.util.List;
 
 /**
@@ -93,16 +94,35 @@ public class NAdam extends Optimizer {
         double gradStep = lr * (1 - mu) / (1 - prod);
         double momentumStep = lr * muNext / (1 - prod * muNext);
         double decay = decoupled ? 1 - lr * weightDecay : 1;
-        for (int i = 0, n = (int) param.numel(); i < n; i++) {
-            double x = p.get(i) * decay;
-            double g = maximize ? -d.get(i) : d.get(i);
-            if (weightDecay != 0 && !decoupled) g += weightDecay * x;
-            double mi = beta1 * m.get(i) + (1 - beta1) * g;
-            double vi = beta2 * v.get(i) + (1 - beta2) * (g * g);
-            m.set(i, mi);
-            v.set(i, vi);
-            double denom = Math.sqrt(vi / bias2) + eps;
-            p.set(i, x - gradStep * (g / denom) - momentumStep * (mi / denom));
+        int n = (int) param.numel();
+        if (Elements.floatsFromStart(p, d, m, v)) {
+            float[] pa = p.floats(), da = d.floats(), ma = m.floats(), va = v.floats();
+            float sign = maximize ? -1f : 1f, b1 = (float) beta1, b2 = (float) beta2, fe = (float) eps, fd = (float) decay,
+                    coupled = decoupled ? 0f : (float) weightDecay, fb = (float) bias2, gs = (float) gradStep, ms = (float) momentumStep;
+            Parallel.forRange(n, 8, (lo, hi) -> {
+                for (int i = (int) lo, to = (int) hi; i < to; i++) {
+                    float x = pa[i] * fd;
+                    float g = sign * da[i] + coupled * x;
+                    float mi = b1 * ma[i] + (1 - b1) * g;
+                    float vi = b2 * va[i] + (1 - b2) * (g * g);
+                    ma[i] = mi;
+                    va[i] = vi;
+                    float denom = (float) Math.sqrt(vi / fb) + fe;
+                    pa[i] = x - gs * (g / denom) - ms * (mi / denom);
+                }
+            });
+        } else {
+            for (int i = 0; i < n; i++) {
+                double x = p.get(i) * decay;
+                double g = maximize ? -d.get(i) : d.get(i);
+                if (weightDecay != 0 && !decoupled) g += weightDecay * x;
+                double mi = beta1 * m.get(i) + (1 - beta1) * g;
+                double vi = beta2 * v.get(i) + (1 - beta2) * (g * g);
+                m.set(i, mi);
+                v.set(i, vi);
+                double denom = Math.sqrt(vi / bias2) + eps;
+                p.set(i, x - gradStep * (g / denom) - momentumStep * (mi / denom));
+            }
         }
         p.commit();
         m.commit();

@@ -1,6 +1,7 @@
 package dev.kindling.optim;
 
 import dev.kindling.autograd.Tensor;
+import dev.kindling.tensor.cpu.Parallel;
 import java.util.List;
 
 /**
@@ -77,25 +78,50 @@ public class RMSprop extends Optimizer {
         Elements a = centered ? Elements.of(state.getOrFill("gradAvg", param, 0).data()) : null;
         Elements b = momentum > 0 ? Elements.of(state.getOrFill("momentumBuffer", param, 0).data()) : null;
         state.incrementStep();
-        for (int i = 0, n = (int) param.numel(); i < n; i++) {
-            double g = maximize ? -d.get(i) : d.get(i);
-            if (weightDecay != 0) g += weightDecay * p.get(i);
-            double vi = alpha * v.get(i) + (1 - alpha) * (g * g);
-            v.set(i, vi);
-            double avg;
-            if (a != null) {
-                double ai = alpha * a.get(i) + (1 - alpha) * g;
-                a.set(i, ai);
-                avg = Math.sqrt(vi - ai * ai) + eps;
-            } else {
-                avg = Math.sqrt(vi) + eps;
-            }
-            if (b != null) {
-                double bi = momentum * b.get(i) + g / avg;
-                b.set(i, bi);
-                p.set(i, p.get(i) - lr * bi);
-            } else {
-                p.set(i, p.get(i) - lr * (g / avg));
+        int n = (int) param.numel();
+        if (a == null && Elements.floatsFromStart(p, d, v, b)) {
+            float[] pa = p.floats(), da = d.floats(), va = v.floats(), ba = b == null ? null : b.floats();
+            float sign = maximize ? -1f : 1f, fa = (float) alpha, fe = (float) eps, fl = (float) lr, wd = (float) weightDecay, mo = (float) momentum;
+            Parallel.forRange(n, 8, (lo, hi) -> {
+                if (ba == null) {
+                    for (int i = (int) lo, to = (int) hi; i < to; i++) {
+                        float g = sign * da[i] + wd * pa[i];
+                        float vi = fa * va[i] + (1 - fa) * (g * g);
+                        va[i] = vi;
+                        pa[i] -= fl * (g / ((float) Math.sqrt(vi) + fe));
+                    }
+                } else {
+                    for (int i = (int) lo, to = (int) hi; i < to; i++) {
+                        float g = sign * da[i] + wd * pa[i];
+                        float vi = fa * va[i] + (1 - fa) * (g * g);
+                        va[i] = vi;
+                        float bi = mo * ba[i] + g / ((float) Math.sqrt(vi) + fe);
+                        ba[i] = bi;
+                        pa[i] -= fl * bi;
+                    }
+                }
+            });
+        } else {
+            for (int i = 0; i < n; i++) {
+                double g = maximize ? -d.get(i) : d.get(i);
+                if (weightDecay != 0) g += weightDecay * p.get(i);
+                double vi = alpha * v.get(i) + (1 - alpha) * (g * g);
+                v.set(i, vi);
+                double avg;
+                if (a != null) {
+                    double ai = alpha * a.get(i) + (1 - alpha) * g;
+                    a.set(i, ai);
+                    avg = Math.sqrt(vi - ai * ai) + eps;
+                } else {
+                    avg = Math.sqrt(vi) + eps;
+                }
+                if (b != null) {
+                    double bi = momentum * b.get(i) + g / avg;
+                    b.set(i, bi);
+                    p.set(i, p.get(i) - lr * bi);
+                } else {
+                    p.set(i, p.get(i) - lr * (g / avg));
+                }
             }
         }
         p.commit();
