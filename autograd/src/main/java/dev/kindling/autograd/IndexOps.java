@@ -19,8 +19,10 @@ final class IndexOps {
         SavedTensor si = Graph.save(index);
         return Graph.record("IndexSelectBackward", out, g -> {
             if (in.length == 0) return new Tensor[]{g.reshape(in)};
-            Tensor zeros = Tensor.wrap(NDArray.zeros(g.dtype(), g.device(), in));
-            return new Tensor[]{zeros.indexAdd(dim, si.get(), g)};
+            NDArray zeros = NDArray.zeros(g.dtype(), g.device(), in);
+            // Unrecorded, into the fresh zeros themselves; the out-of-place op would copy them first.
+            if (!Graph.records(g)) return new Tensor[]{Tensor.wrap(zeros.indexAdd_(dim, si.get().data(), g.data()))};
+            return new Tensor[]{Tensor.wrap(zeros).indexAdd(dim, si.get(), g)};
         }, a, si);
     }
 
@@ -41,8 +43,9 @@ final class IndexOps {
         int[] in = a.shape();
         SavedTensor si = Graph.save(index);
         return Graph.record("GatherBackward", out, g -> {
-            Tensor zeros = Tensor.wrap(NDArray.zeros(g.dtype(), g.device(), in));
-            return new Tensor[]{zeros.scatterAdd(dim, si.get(), g)};
+            NDArray zeros = NDArray.zeros(g.dtype(), g.device(), in);
+            if (!Graph.records(g)) return new Tensor[]{Tensor.wrap(zeros.scatter_(dim, si.get().data(), g.data(), true))};
+            return new Tensor[]{Tensor.wrap(zeros).scatterAdd(dim, si.get(), g)};
         }, a, si);
     }
 

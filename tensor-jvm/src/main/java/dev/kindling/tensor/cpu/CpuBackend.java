@@ -367,6 +367,16 @@ public final class CpuBackend implements Backend {
     public void indexSelect(NDArray x, int dim, NDArray index, NDArray out) {
         long[] idx = (long[]) toArray(index);
         int size = x.shape()[dim];
+        if (dim == 0 && x.numel() > 0 && x.isContiguous() && out.isContiguous() && x.dtype() == out.dtype()) {
+            // Whole rows (an embedding lookup): one array copy each, not two views and a strided copy.
+            int row = (int) (x.numel() / size);
+            Object xd = data(x), od = data(out);
+            for (int i = 0; i < idx.length; i++) {
+                long j = idx[i] < 0 ? idx[i] + size : idx[i];
+                System.arraycopy(xd, x.offset() + (int) j * row, od, out.offset() + i * row, row);
+            }
+            return;
+        }
         for (int i = 0; i < idx.length; i++) {
             long j = idx[i] < 0 ? idx[i] + size : idx[i];
             copy(x.select(dim, (int) j), out.select(dim, i));
@@ -436,6 +446,23 @@ public final class CpuBackend implements Backend {
     public void indexAdd(NDArray target, int dim, NDArray index, NDArray src) {
         long[] idx = (long[]) toArray(index);
         int size = target.shape()[dim];
+        if (dim == 0 && target.numel() > 0 && target.isContiguous() && src.isContiguous() && target.dtype() == src.dtype()
+                && (target.dtype() == DType.FLOAT32 || target.dtype() == DType.FLOAT64)) {
+            // Whole rows (an embedding's backward): one plain loop each, not two views and a dispatched add.
+            int row = (int) (target.numel() / size);
+            for (int i = 0; i < idx.length; i++) {
+                long j = idx[i] < 0 ? idx[i] + size : idx[i];
+                int to = target.offset() + (int) j * row, from = src.offset() + i * row;
+                if (data(target) instanceof float[] t) {
+                    float[] f = (float[]) data(src);
+                    for (int k = 0; k < row; k++) t[to + k] += f[from + k];
+                } else {
+                    double[] t = (double[]) data(target), f = (double[]) data(src);
+                    for (int k = 0; k < row; k++) t[to + k] += f[from + k];
+                }
+            }
+            return;
+        }
         for (int i = 0; i < idx.length; i++) {
             long j = idx[i] < 0 ? idx[i] + size : idx[i];
             NDArray row = target.select(dim, (int) j);
