@@ -109,6 +109,13 @@ class IndexingSpec : FunSpec({
         target.toDoubleArray().toList() shouldBe listOf(0.0, 0.0, 0.0, 0.0)
     }
 
+    test("indexAdd_ on float32 rows (an embedding's backward) adds each source row at its index, duplicates and negatives too") {
+        val target = NDArray.of(FloatArray(12) { it.toFloat() }, 4, 3)
+        val src = NDArray.of(FloatArray(9) { 10f * (it + 1) }, 3, 3)
+        target.indexAdd_(0, NDArray.of(longArrayOf(1, -1, 1), 3), src)
+        target.toFloatArray().toList() shouldBe listOf(0f, 1f, 2f, 3f + 10 + 70, 4f + 20 + 80, 5f + 30 + 90, 6f, 7f, 8f, 9f + 40, 10f + 50, 11f + 60)
+    }
+
     test("indexAdd_ adds source slices into the indexed rows, duplicates accumulating") {
         checkAll(props(60), gen {
             val (t, d) = withDim(DType.FLOAT64, writable = true)
