@@ -165,6 +165,17 @@ class LayersSpec : FunSpec({
         y.filter { it != 0f }.all { abs(it - 1 / 0.7f) < 1e-6f } shouldBe true
     }
 
+    test("dropout keeps exactly the elements torch.bernoulli(1 - p) would, from the same seed, in float32 and float64") {
+        for (dtype in listOf(DType.FLOAT32, DType.FLOAT64)) {
+            Random.manualSeed(11)
+            val kept = Tensor.bernoulli(Tensor.full(0.7, dtype, 5000)).toDoubleArray().map { it == 1.0 }
+            Random.manualSeed(11)
+            val y = F.dropout(Tensor.ones(dtype, 5000), 0.3, true).toDoubleArray()
+            y.map { it != 0.0 } shouldBe kept
+            y.filter { it != 0.0 }.all { abs(it - 1 / 0.7) < 1e-6 } shouldBe true
+        }
+    }
+
     test("dropout's gradient flows exactly through the kept elements") {
         val x = Tensor.ones(DType.FLOAT64, 1000).requiresGrad_(true)
         val y = F.dropout(x, 0.5, true)

@@ -113,7 +113,8 @@ public final class NDArray {
         // Doubles within 2^-25 of 1 round to 1.0f (within 2^-12 to a float16 1.0); capping them at the
         // dtype's largest value below 1 keeps samples in [0, 1) without changing any other draw.
         double top = HalfFloats.largestBelowOne(dtype);
-        for (int i = 0; i < v.length; i++) v[i] = Math.min(g.nextDouble(), top);
+        g.nextDoubles(v, 0, v.length);
+        for (int i = 0; i < v.length; i++) v[i] = Math.min(v[i], top);
         return of(v, s).to(dtype);
     }
 
@@ -122,7 +123,7 @@ public final class NDArray {
         requireFloat("randn", dtype);
         int[] s = Shapes.checkedShape("randn", shape);
         double[] v = new double[(int) Shapes.numel(s)];
-        for (int i = 0; i < v.length; i++) v[i] = g.nextGaussian();
+        g.nextGaussians(v, 0, v.length);
         return of(v, s).to(dtype);
     }
 
@@ -138,13 +139,14 @@ public final class NDArray {
     /** 1 with probability p[i], else 0, in p's dtype (torch.bernoulli). */
     public static NDArray bernoulli(Generator g, NDArray p) {
         double[] probs = p.toDoubleArray();
-        double[] v = new double[probs.length];
-        for (int i = 0; i < v.length; i++) {
+        for (int i = 0; i < probs.length; i++) {
             if (!(probs[i] >= 0 && probs[i] <= 1)) {
                 throw new IllegalArgumentException("bernoulli: probabilities must lie in [0, 1], got " + probs[i] + " at flat index " + i);
             }
-            v[i] = g.nextDouble() < probs[i] ? 1 : 0;
         }
+        double[] v = new double[probs.length];
+        g.nextDoubles(v, 0, v.length);
+        for (int i = 0; i < v.length; i++) v[i] = v[i] < probs[i] ? 1 : 0;
         return of(v, p.shape()).to(p.dtype().isFloatingPoint() ? p.dtype() : DType.FLOAT32);
     }
 

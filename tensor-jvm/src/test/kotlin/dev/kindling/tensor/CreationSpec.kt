@@ -81,6 +81,19 @@ class CreationSpec : FunSpec({
             NDArray.randint(Generator(1), 0, 100, DType.INT64, 5).toLongArray().toList()
     }
 
+    test("bulk draws give exactly the values of as many single draws, and leave the stream where they would") {
+        val one = Generator(7)
+        val bulk = Generator(7)
+        // An odd count of normals: the spare half of a Box-Muller pair carries over to the next call.
+        val u = DoubleArray(5).also { bulk.nextDoubles(it, 1, 5) }
+        val n = DoubleArray(7).also { bulk.nextGaussians(it, 0, 7) }
+        u.drop(1) shouldBe List(4) { one.nextDouble() }
+        u[0] shouldBe 0.0
+        n.toList() shouldBe List(7) { one.nextGaussian() }
+        bulk.nextGaussian() shouldBe one.nextGaussian()
+        bulk.nextLong() shouldBe one.nextLong()
+    }
+
     test("manualSeed restarts a generator's stream") {
         val g = Generator(5)
         val first = NDArray.randn(g, DType.FLOAT64, 7).toDoubleArray().toList()
