@@ -234,6 +234,28 @@ class LayersSpec : FunSpec({
     test("F.layerNorm over two dims passes gradcheck and gradgradcheck") {
         GradCheck.gradcheck({ a -> F.layerNorm(a[0], intArrayOf(2, 3), a[1], a[2], 1e-5) }, leaf(2, 2, 3), leaf(2, 3), leaf(2, 3)) shouldBe true
         GradCheck.gradgradcheck({ a -> F.layerNorm(a[0], intArrayOf(3), null, null, 1e-5) }, leaf(2, 3)) shouldBe true
+        GradCheck.gradcheck({ a -> F.layerNorm(a[0], intArrayOf(3), a[1], null, 1e-5) }, leaf(4, 3), leaf(3)) shouldBe true
+        GradCheck.gradcheck({ a -> F.layerNorm(a[0], intArrayOf(3), null, a[1], 1e-5) }, leaf(4, 3), leaf(3)) shouldBe true
+        GradCheck.gradgradcheck({ a -> F.layerNorm(a[0], intArrayOf(3), a[1], a[2], 1e-5) }, leaf(2, 3), leaf(3), leaf(3)) shouldBe true
+    }
+
+    test("F.layerNorm's fused float32 kernels match the Tensor-op form, values and the gradients of x, weight and bias") {
+        val x = Tensor.randn(37, 64).requiresGrad_(true)
+        val w = Tensor.randn(64).requiresGrad_(true)
+        val b = Tensor.randn(64).requiresGrad_(true)
+        val dy = Tensor.randn(37, 64)
+        val fused = F.layerNorm(x, intArrayOf(64), w, b, 1e-5)
+        fused.gradFn()!!.name() shouldBe "NativeLayerNormBackward"
+        fused.mul(dy).sum().backward()
+        val got = listOf(fused, x.grad()!!, w.grad()!!, b.grad()!!).map { it.toDoubleArray() }
+        val xr = x.detach().requiresGrad_(true)
+        val wr = w.detach().requiresGrad_(true)
+        val br = b.detach().requiresGrad_(true)
+        val centered = xr.sub(xr.mean(intArrayOf(1), true))
+        val ref = centered.mul(centered.mul(centered).mean(intArrayOf(1), true).add(1e-5).rsqrt()).mul(wr).add(br)
+        ref.mul(dy).sum().backward()
+        val want = listOf(ref, xr.grad()!!, wr.grad()!!, br.grad()!!).map { it.toDoubleArray() }
+        for (i in got.indices) close(got[i], want[i], 1e-4)
     }
 
     test("BatchNorm1d in training normalises per channel and updates running stats with momentum and the unbiased variance") {

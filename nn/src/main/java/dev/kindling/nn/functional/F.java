@@ -139,6 +139,13 @@ public final class F {
         }
         int[] dims = new int[k];
         for (int i = 0; i < k; i++) dims[i] = rank - k + i;
+        int d = (int) Shapes.numel(normalizedShape);
+        if (FusedLayerNorm.handles(x, weight, bias, d)) return new FusedLayerNorm(dims, d, eps).apply(x, weight, bias);
+        return layerNormOps(x, dims, weight, bias, eps);
+    }
+
+    /** Layer norm over dims as Tensor ops: the reference form, and FusedLayerNorm's differentiable backward. */
+    static Tensor layerNormOps(Tensor x, int[] dims, Tensor weight, Tensor bias, double eps) {
         Tensor centered = x.sub(x.mean(dims, true));
         Tensor y = centered.mul(centered.mul(centered).mean(dims, true).add(eps).rsqrt());
         if (weight != null) y = y.mul(weight);

@@ -1,0 +1,150 @@
+package dev.kindling.nn.functional;
+
+import dev.kindling.autograd.Function;
+import dev.kindling.autograd.FunctionContext;
+import dev.kindling.autograd.GradMode;
+import dev.kindling.autograd.Tensor;
+import dev.kindling.tensor.DType;
+import dev.kindling.tensor.NDArray;
+import dev.kindling.tensor.cpu.CpuStorage;
+import dev.kindling.tensor.cpu.Parallel;
+
+/**
+ * Layer normalisation of each row of D elements (the normalized shape, flattened) on the CPU, as one
+ * node: forward computes each row's mean and 1/std (two passes over the row, in double) and writes
+ * (x - mean) * rstd * w + b; backward is the closed form
+ * dx = rstd (g - mean(g) - xhat mean(g xhat)) with g = dy * w, dw = sum over rows of dy xhat, db = sum
+ * of dy. On a [1120, 512] input, forward 1.5 ms as nine Tensor ops and 1.0 ms this way; backward
+ * (with the sum's that seeds it) 4.5 ms and 1.9 ms.
+ *
+ * <p>Inputs: x (contiguous, float32 or float64), then weight and bias of D elements or null. A backward
+ * asked for a graph (createGraph) differentiates {@link F#layerNorm}'s Tensor-op form instead, recomputed
+ * from the saved inputs, so second derivatives are exact.
+ */
+final class FusedLayerNorm extends Function {
+    private final int[] dims;
+    private final int d;
+    private final double eps;
+
+    FusedLayerNorm(int[] dims, int d, double eps) {
+        this.dims = dims;
+        this.d = d;
+        this.eps = eps;
+    }
+
+    /** Whether the fused kernels take x (and the affine parameters, when present) as they are. */
+    static boolean handles(Tensor x, Tensor weight, Tensor bias, int d) {
+        return fits(x, x) && x.data().isContiguous() && (weight == null || fits(weight, x) && weight.numel() == d)
+                && (bias == null || fits(bias, x) && bias.numel() == d);
+    }
+
+    private static boolean fits(Tensor t, Tensor x) {
+        return t.device().isCpu() && t.dtype() == x.dtype() && (t.dtype() == DType.FLOAT32 || t.dtype() == DType.FLOAT64);
+    }
+
+    @Override
+    public Tensor forward(FunctionContext ctx, Tensor... in) {
+        NDArray x = in[0].data();
+        int rows = d == 0 ? 0 : (int) (x.numel() / d);
+        double[] mean = new double[rows], rstd = new double[rows];
+        double[] w = vector(in[1]), b = vector(in[2]);
+        NDArray out = NDArray.zeros(x.dtype(), x.shape());
+        Object xs = array(x), ys = array(out);
+        int xo = x.offset();
+        Parallel.forRange(rows, 4L * d, (lo, hi) -> {
+            for (int r = (int) lo; r < hi; r++) {
+                int at = xo + r * d, o = r * d;
+                double s = 0;
+                for (int j = 0; j < d; j++) s += get(xs, at + j);
+                double m = s / d, v = 0;
+                for (int j = 0; j < d; j++) {
+                    double c = get(xs, at + j) - m;
+                    v += c * c;
+                }
+                double rs = 1 / Math.sqrt(v / d + eps);
+                mean[r] = m;
+                rstd[r] = rs;
+                for (int j = 0; j < d; j++) {
+                    double y = (get(xs, at + j) - m) * rs;
+                    if (w != null) y *= w[j];
+                    if (b != null) y += b[j];
+                    set(ys, o + j, y);
+                }
+            }
+        });
+        ctx.saveForBackward(in[0], in[1], in[2]);
+        ctx.put("mean", mean);
+        ctx.put("rstd", rstd);
+        return Tensor.wrap(out);
+    }
+
+    @Override
+    public Tensor[] backward(FunctionContext ctx, Tensor gradOutput) {
+        Tensor[] in = ctx.savedTensors();
+        if (GradMode.isEnabled()) {
+            Tensor[] outs = {F.layerNormOps(in[0], dims, in[1], in[2], eps)};
+            return RecurrentLayer.gradientsOf(ctx, in, outs, new Tensor[]{gradOutput});
+        }
+        NDArray x = in[0].data(), dy = gradOutput.data().contiguous();
+        double[] mean = ctx.get("mean"), rstd = ctx.get("rstd"), w = vector(in[1]);
+        int rows = mean.length;
+        Object xs = array(x), gs = array(dy);
+        int xo = x.offset(), go = dy.offset();
+        NDArray dx = ctx.needsInputGrad(0) ? NDArray.zeros(x.dtype(), x.shape()) : null;
+        Object dxs = dx == null ? null : array(dx);
+        if (dx != null) {
+            Parallel.forRange(rows, 6L * d, (lo, hi) -> {
+                for (int r = (int) lo; r < hi; r++) {
+                    int at = xo + r * d, g0 = go + r * d, o = r * d;
+                    double m = mean[r], rs = rstd[r], sg = 0, sgx = 0;
+                    for (int j = 0; j < d; j++) {
+                        double g = get(gs, g0 + j) * (w == null ? 1 : w[j]);
+                        sg += g;
+                        sgx += g * (get(xs, at + j) - m) * rs;
+                    }
+                    double a = sg / d, c = sgx / d;
+                    for (int j = 0; j < d; j++) {
+                        double g = get(gs, g0 + j) * (w == null ? 1 : w[j]);
+                        set(dxs, o + j, rs * (g - a - (get(xs, at + j) - m) * rs * c));
+                    }
+                }
+            });
+        }
+        Tensor[] result = new Tensor[3];
+        if (dx != null) result[0] = Tensor.wrap(dx);
+        boolean wantW = in[1] != null && ctx.needsInputGrad(1), wantB = in[2] != null && ctx.needsInputGrad(2);
+        if (wantW || wantB) {
+            // Column sums over the rows, in double; one pass over dy and x.
+            double[] dw = new double[d], db = new double[d];
+            for (int r = 0; r < rows; r++) {
+                int at = xo + r * d, g0 = go + r * d;
+                double m = mean[r], rs = rstd[r];
+                for (int j = 0; j < d; j++) {
+                    double g = get(gs, g0 + j);
+                    dw[j] += g * (get(xs, at + j) - m) * rs;
+                    db[j] += g;
+                }
+            }
+            if (wantW) result[1] = Tensor.wrap(NDArray.of(dw, in[1].shape()).to(in[1].dtype()));
+            if (wantB) result[2] = Tensor.wrap(NDArray.of(db, in[2].shape()).to(in[2].dtype()));
+        }
+        return result;
+    }
+
+    @Override
+    protected boolean backwardReturnsFreshTensors() { return true; }
+
+    @Override
+    protected String name() { return "NativeLayerNormBackward"; }
+
+    private static double[] vector(Tensor t) { return t == null ? null : t.data().toDoubleArray(); }
+
+    private static Object array(NDArray a) { return ((CpuStorage) a.storage()).array(); }
+
+    private static double get(Object a, int i) { return a instanceof float[] f ? f[i] : ((double[]) a)[i]; }
+
+    private static void set(Object a, int i, double v) {
+        if (a instanceof float[] f) f[i] = (float) v;
+        else ((double[]) a)[i] = v;
+    }
+}
