@@ -12,8 +12,8 @@ import kotlin.math.abs
 import kotlin.random.Random
 
 class UnaryOpsSpec : FunSpec({
-    /** exp, tanh and sigmoid have fast float32 kernels that approximate; every other op rounds op.apply once. */
-    val fast = setOf(UnaryOp.EXP, UnaryOp.TANH, UnaryOp.SIGMOID)
+    /** exp, tanh, sigmoid and erf have fast float32 kernels that approximate; every other op rounds op.apply once. */
+    val fast = setOf(UnaryOp.EXP, UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.ERF)
     val floatOps = UnaryOp.values().filter { it != UnaryOp.LOGICAL_NOT }
 
     /**
@@ -91,6 +91,19 @@ class UnaryOpsSpec : FunSpec({
                 got[15] shouldBe 0f
             }
         }
+    }
+
+    test("fast float32 erf saturates at ±1, keeps NaN and the sign of zero, and is close on both sides of |x| = 0.5") {
+        val rnd = Random(5)
+        checkFast(UnaryOp.ERF, FloatArray(4000) { (if (it % 2 == 0) 1 else -1) * rnd.nextDouble(0.45, 0.55).toFloat() })
+        checkFast(UnaryOp.ERF, FloatArray(2000) { rnd.nextDouble(-1e-3, 1e-3).toFloat() })
+        val xs = floatArrayOf(Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 30f, -30f, Float.NaN, 0f, -0f, 1e-30f)
+        checkFast(UnaryOp.ERF, xs)
+        val got = NDArray.of(xs, xs.size).unary(UnaryOp.ERF).toFloatArray()
+        got.slice(0..3) shouldBe listOf(1f, -1f, 1f, -1f)
+        got[4].isNaN() shouldBe true
+        (1 / got[5]) shouldBe Float.POSITIVE_INFINITY
+        (1 / got[6]) shouldBe Float.NEGATIVE_INFINITY
     }
 
     test("fast float32 tanh saturates at ±1, stays within 2 ulp near 0 and keeps NaN") {

@@ -20,7 +20,8 @@ final class FloatKernels {
 
     static boolean hasUnary(UnaryOp op) {
         switch (op) {
-            case NEG: case ABS: case RELU: case SIGN: case EXP: case TANH: case SIGMOID: case SQRT: case SQUARE: case RECIPROCAL: return true;
+            case NEG: case ABS: case RELU: case SIGN: case EXP: case TANH: case SIGMOID: case ERF: case SQRT: case SQUARE: case RECIPROCAL:
+                return true;
             default: return false;
         }
     }
@@ -155,6 +156,7 @@ final class FloatKernels {
             case EXP: FastMath.exp(x, o, from, to); return;
             case SIGMOID: FastMath.sigmoid(x, o, from, to); return;
             case TANH: FastMath.tanh(x, o, from, to); return;
+            case ERF: FastMath.erf(x, o, from, to); return;
             default: throw new IllegalStateException(op.name());
         }
     }
