@@ -291,6 +291,31 @@ class LayersSpec : FunSpec({
         GradCheck.gradcheck({ a -> F.batchNorm(a[0], null, null, a[1], a[2], true, 0.1, 1e-5) }, leaf(3, 2, 4), leaf(2), leaf(2)) shouldBe true
     }
 
+    test("F.batchNorm's fused float32 training kernels match the Tensor-op form: values, gradients and running statistics") {
+        val x = Tensor.randn(6, 5, 7).requiresGrad_(true)
+        val w = Tensor.randn(5).requiresGrad_(true)
+        val b = Tensor.randn(5).requiresGrad_(true)
+        val dy = Tensor.randn(6, 5, 7)
+        val runningMean = Tensor.zeros(5)
+        val runningVar = Tensor.ones(5)
+        val fused = F.batchNorm(x, runningMean, runningVar, w, b, true, 0.1, 1e-5)
+        fused.gradFn()!!.name() shouldBe "NativeBatchNormBackward"
+        fused.mul(dy).sum().backward()
+        val got = listOf(fused, x.grad()!!, w.grad()!!, b.grad()!!).map { it.toDoubleArray() }
+        val xr = x.detach().requiresGrad_(true)
+        val wr = w.detach().requiresGrad_(true)
+        val br = b.detach().requiresGrad_(true)
+        val mean = xr.mean(intArrayOf(0, 2), true)
+        val centered = xr.sub(mean)
+        val variance = centered.mul(centered).mean(intArrayOf(0, 2), true)
+        val ref = centered.mul(variance.add(1e-5).rsqrt()).mul(wr.reshape(1, 5, 1)).add(br.reshape(1, 5, 1))
+        ref.mul(dy).sum().backward()
+        val want = listOf(ref, xr.grad()!!, wr.grad()!!, br.grad()!!).map { it.toDoubleArray() }
+        for (i in got.indices) close(got[i], want[i], 1e-4)
+        close(runningMean.toDoubleArray(), mean.reshape(5).mul(0.1).toDoubleArray(), 1e-6)
+        close(runningVar.toDoubleArray(), variance.reshape(5).mul(0.1 * 42 / 41).add(0.9).toDoubleArray(), 1e-6)
+    }
+
     test("BatchNorm1d refuses a wrong channel count, and training on one value per channel") {
         shouldThrow<IllegalArgumentException> { BatchNorm1d(3).forward(Tensor.zeros(4, 2)) }.message shouldContain "[N, 3]"
         shouldThrow<IllegalArgumentException> { BatchNorm1d(2).forward(Tensor.zeros(1, 2)) }.message shouldContain "more than one value"

@@ -164,34 +164,58 @@ public final class F {
         int[] dims = new int[x.dim() - 1];
         dims[0] = 0;
         for (int i = 2; i < x.dim(); i++) dims[i - 1] = i;
-        int[] channelShape = new int[x.dim()];
-        Arrays.fill(channelShape, 1);
-        channelShape[1] = c;
-        Tensor mean, var;
-        if (training) {
-            long n = x.numel() / Math.max(1, c);
-            if (n <= 1) {
-                throw new IllegalArgumentException("batchNorm: training needs more than one value per channel, got input "
-                        + Shapes.str(x.shape()));
-            }
-            mean = x.mean(dims, true);
-            Tensor centered = x.sub(mean);
-            var = centered.mul(centered).mean(dims, true);
-            if (runningMean != null && runningVar != null) {
-                try (GradMode.Scope s = GradMode.noGrad()) {
-                    Tensor m = mean.detach().reshape(c), v = var.detach().reshape(c).mul((double) n / (n - 1));
-                    runningMean.mul_(1 - momentum).add_(m.mul(momentum));
-                    runningVar.mul_(1 - momentum).add_(v.mul(momentum));
-                }
-            }
-        } else {
+        if (!training) {
             if (runningMean == null || runningVar == null) {
                 throw new IllegalArgumentException("batchNorm: evaluation needs running statistics");
             }
-            mean = runningMean.reshape(channelShape);
-            var = runningVar.reshape(channelShape);
+            int[] channelShape = channelShape(x.dim(), c);
+            return affine(x.sub(runningMean.reshape(channelShape)).mul(runningVar.reshape(channelShape).add(eps).rsqrt()),
+                    weight, bias, channelShape);
         }
-        Tensor y = x.sub(mean).mul(var.add(eps).rsqrt());
+        long n = x.numel() / Math.max(1, c);
+        if (n <= 1) {
+            throw new IllegalArgumentException("batchNorm: training needs more than one value per channel, got input "
+                    + Shapes.str(x.shape()));
+        }
+        Tensor y, mean, var;
+        if (FusedBatchNorm.handles(x, weight, bias)) {
+            FusedBatchNorm fused = new FusedBatchNorm(dims, eps);
+            y = fused.apply(x, weight, bias);
+            mean = Tensor.of(fused.mean(), c);
+            var = Tensor.of(fused.variance(), c);
+        } else {
+            mean = x.mean(dims, true);
+            Tensor centered = x.sub(mean);
+            var = centered.mul(centered).mean(dims, true);
+            y = affine(centered.mul(var.add(eps).rsqrt()), weight, bias, channelShape(x.dim(), c));
+        }
+        if (runningMean != null && runningVar != null) {
+            try (GradMode.Scope s = GradMode.noGrad()) {
+                Tensor m = mean.detach().reshape(c).to(runningMean.dtype());
+                Tensor v = var.detach().reshape(c).mul((double) n / (n - 1)).to(runningVar.dtype());
+                runningMean.mul_(1 - momentum).add_(m.mul(momentum));
+                runningVar.mul_(1 - momentum).add_(v.mul(momentum));
+            }
+        }
+        return y;
+    }
+
+    /** Training-mode batch norm over dims as Tensor ops: FusedBatchNorm's differentiable backward. */
+    static Tensor batchNormOps(Tensor x, int[] dims, Tensor weight, Tensor bias, double eps) {
+        Tensor centered = x.sub(x.mean(dims, true));
+        Tensor var = centered.mul(centered).mean(dims, true);
+        return affine(centered.mul(var.add(eps).rsqrt()), weight, bias, channelShape(x.dim(), x.shape()[1]));
+    }
+
+    /** [1, C, 1, ...]: a per-channel vector broadcast against an input of the given rank. */
+    private static int[] channelShape(int rank, int c) {
+        int[] shape = new int[rank];
+        Arrays.fill(shape, 1);
+        shape[1] = c;
+        return shape;
+    }
+
+    private static Tensor affine(Tensor y, Tensor weight, Tensor bias, int[] channelShape) {
         if (weight != null) y = y.mul(weight.reshape(channelShape));
         return bias == null ? y : y.add(bias.reshape(channelShape));
     }

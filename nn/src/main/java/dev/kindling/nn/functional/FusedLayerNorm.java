@@ -6,8 +6,12 @@ import dev.kindling.autograd.GradMode;
 import dev.kindling.autograd.Tensor;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.NDArray;
-import dev.kindling.tensor.cpu.CpuStorage;
 import dev.kindling.tensor.cpu.Parallel;
+
+import static dev.kindling.nn.functional.RawArrays.array;
+import static dev.kindling.nn.functional.RawArrays.get;
+import static dev.kindling.nn.functional.RawArrays.set;
+import static dev.kindling.nn.functional.RawArrays.vector;
 
 /**
  * Layer normalisation of each row of D elements (the normalized shape, flattened) on the CPU, as one
@@ -136,15 +140,4 @@ final class FusedLayerNorm extends Function {
 
     @Override
     protected String name() { return "NativeLayerNormBackward"; }
-
-    private static double[] vector(Tensor t) { return t == null ? null : t.data().toDoubleArray(); }
-
-    private static Object array(NDArray a) { return ((CpuStorage) a.storage()).array(); }
-
-    private static double get(Object a, int i) { return a instanceof float[] f ? f[i] : ((double[]) a)[i]; }
-
-    private static void set(Object a, int i, double v) {
-        if (a instanceof float[] f) f[i] = (float) v;
-        else ((double[]) a)[i] = v;
-    }
 }
