@@ -140,7 +140,7 @@ public final class F {
         int[] dims = new int[k];
         for (int i = 0; i < k; i++) dims[i] = rank - k + i;
         int d = (int) Shapes.numel(normalizedShape);
-        if (FusedLayerNorm.handles(x, weight, bias, d)) return new FusedLayerNorm(dims, d, eps).apply(x, weight, bias);
+        if (FusedNormalization.handles(x, weight, bias, d)) return new FusedLayerNorm(dims, d, eps).apply(x, weight, bias);
         return layerNormOps(x, dims, weight, bias, eps);
     }
 
@@ -178,7 +178,7 @@ public final class F {
                     + Shapes.str(x.shape()));
         }
         Tensor y, mean, var;
-        if (FusedBatchNorm.handles(x, weight, bias)) {
+        if (FusedNormalization.handles(x, weight, bias, c)) {
             FusedBatchNorm fused = new FusedBatchNorm(dims, eps);
             y = fused.apply(x, weight, bias);
             mean = Tensor.of(fused.mean(), c);

@@ -1,10 +1,7 @@
 package dev.kindling.nn.functional;
 
-import dev.kindling.autograd.Function;
 import dev.kindling.autograd.FunctionContext;
-import dev.kindling.autograd.GradMode;
 import dev.kindling.autograd.Tensor;
-import dev.kindling.tensor.DType;
 import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.cpu.Parallel;
 
@@ -21,29 +18,16 @@ import static dev.kindling.nn.functional.RawArrays.vector;
  * db = sum dy. On a [32, 64, 32, 32] input, forward 4.6-5.1 ms as Tensor ops and 3.0-3.2 ms this way,
  * backward (with the sum's that seeds it) 14.4-16.3 ms and 5.7-6.2 ms.
  *
- * <p>Inputs: x (float32 or float64), then weight and bias of C elements or null. {@link #mean} and
- * {@link #variance} give the batch statistics for the running averages. A backward asked for a graph
- * (createGraph) differentiates {@link F}'s Tensor-op form instead, recomputed from the saved inputs.
+ * <p>Inputs: x, then weight and bias of C elements or null ({@link FusedNormalization}). {@link #mean}
+ * and {@link #variance} give the batch statistics for the running averages.
  */
-final class FusedBatchNorm extends Function {
+final class FusedBatchNorm extends FusedNormalization {
     private final int[] dims;
-    private final double eps;
     private double[] mean, variance;
 
     FusedBatchNorm(int[] dims, double eps) {
+        super(eps);
         this.dims = dims;
-        this.eps = eps;
-    }
-
-    /** Whether the fused kernels take x (and the affine parameters, when present) as they are. */
-    static boolean handles(Tensor x, Tensor weight, Tensor bias) {
-        int c = x.shape()[1];
-        return fits(x, x) && x.data().isContiguous() && (weight == null || fits(weight, x) && weight.numel() == c)
-                && (bias == null || fits(bias, x) && bias.numel() == c);
-    }
-
-    private static boolean fits(Tensor t, Tensor x) {
-        return t.device().isCpu() && t.dtype() == x.dtype() && (t.dtype() == DType.FLOAT32 || t.dtype() == DType.FLOAT64);
     }
 
     /** The batch's per-channel mean, after forward. */
@@ -90,13 +74,11 @@ final class FusedBatchNorm extends Function {
     }
 
     @Override
-    public Tensor[] backward(FunctionContext ctx, Tensor gradOutput) {
-        Tensor[] in = ctx.savedTensors();
-        if (GradMode.isEnabled()) {
-            Tensor[] outs = {F.batchNormOps(in[0], dims, in[1], in[2], eps)};
-            return RecurrentLayer.gradientsOf(ctx, in, outs, new Tensor[]{gradOutput});
-        }
-        NDArray x = in[0].data(), dy = gradOutput.data().contiguous();
+    Tensor opsForm(Tensor x, Tensor weight, Tensor bias) { return F.batchNormOps(x, dims, weight, bias, eps); }
+
+    @Override
+    Tensor[] rawBackward(FunctionContext ctx, Tensor[] in, NDArray dy) {
+        NDArray x = in[0].data();
         int n = x.shape()[0], c = x.shape()[1], s = (int) (x.numel() / Math.max(1, (long) n * c));
         double m0 = (double) n * s;
         double[] rstd = ctx.get("rstd"), w = vector(in[1]), dw = new double[c], db = new double[c];
@@ -127,15 +109,8 @@ final class FusedBatchNorm extends Function {
                 }
             }
         });
-        Tensor[] result = new Tensor[3];
-        if (dx != null) result[0] = Tensor.wrap(dx);
-        if (in[1] != null && ctx.needsInputGrad(1)) result[1] = Tensor.wrap(NDArray.of(dw, in[1].shape()).to(in[1].dtype()));
-        if (in[2] != null && ctx.needsInputGrad(2)) result[2] = Tensor.wrap(NDArray.of(db, in[2].shape()).to(in[2].dtype()));
-        return result;
+        return gradients(ctx, in, dx, dw, db);
     }
-
-    @Override
-    protected boolean backwardReturnsFreshTensors() { return true; }
 
     @Override
     protected String name() { return "NativeBatchNormBackward"; }
