@@ -7,8 +7,9 @@ import dev.kindling.tensor.cpu.CpuStorage;
 /**
  * Element {@code i} of an array, in row-major order, as a double: what the optimizers' fused update
  * loops read and write. An update reads like its formula and runs in one pass over the parameter,
- * its gradient and its state, with no temporaries; float32 arrays are computed in double and rounded
- * once on store.
+ * its gradient and its state, with no temporaries, in double, rounding float32 results once on store.
+ * The optimizers' own float32 loops (see {@link #floatsFromStart}) take the usual layouts; this is the
+ * path for the rest.
  *
  * <p>A contiguous CPU float32 or float64 array (every parameter, gradient and state buffer in
  * practice) is accessed in its backing Java array. Anything else (another device, a strided view) is

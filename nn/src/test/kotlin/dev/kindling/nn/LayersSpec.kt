@@ -239,6 +239,16 @@ class LayersSpec : FunSpec({
         GradCheck.gradgradcheck({ a -> F.layerNorm(a[0], intArrayOf(3), a[1], a[2], 1e-5) }, leaf(2, 3), leaf(3), leaf(3)) shouldBe true
     }
 
+    test("F.layerNorm refuses an input that does not end in the normalized shape, and weights or biases of another shape") {
+        shouldThrow<IllegalArgumentException> { F.layerNorm(Tensor.randn(4, 5), intArrayOf(4), null, null, 1e-5) }
+            .message shouldContain "does not end in the normalized shape [4]"
+        // Six elements, as [2, 3] has, but not its shape: PyTorch refuses it, and so does every path here.
+        shouldThrow<IllegalArgumentException> { F.layerNorm(Tensor.randn(4, 2, 3), intArrayOf(2, 3), Tensor.ones(6), null, 1e-5) }
+            .message shouldBe "layerNorm: weight [6] must have the normalized shape [2, 3]"
+        shouldThrow<IllegalArgumentException> { F.layerNorm(Tensor.randn(4, 2, 3), intArrayOf(2, 3), null, Tensor.ones(3, 2), 1e-5) }
+            .message shouldBe "layerNorm: bias [3, 2] must have the normalized shape [2, 3]"
+    }
+
     test("F.layerNorm's fused float32 kernels match the Tensor-op form, values and the gradients of x, weight and bias") {
         val x = Tensor.randn(37, 64).requiresGrad_(true)
         val w = Tensor.randn(64).requiresGrad_(true)

@@ -139,6 +139,12 @@ public final class F {
         }
         int[] dims = new int[k];
         for (int i = 0; i < k; i++) dims[i] = rank - k + i;
+        for (Tensor p : new Tensor[]{weight, bias}) {
+            if (p != null && !Arrays.equals(p.shape(), normalizedShape)) {
+                throw new IllegalArgumentException("layerNorm: " + (p == weight ? "weight" : "bias") + " " + Shapes.str(p.shape())
+                        + " must have the normalized shape " + Shapes.str(normalizedShape));
+            }
+        }
         int d = (int) Shapes.numel(normalizedShape);
         if (FusedNormalization.handles(x, weight, bias, d)) return new FusedLayerNorm(dims, d, eps).apply(x, weight, bias);
         return layerNormOps(x, dims, weight, bias, eps);
@@ -300,6 +306,8 @@ public final class F {
     private static Tensor dropoutMask(double keep, DType dtype, int[] shape) {
         int n = (int) Shapes.numel(shape);
         double[] u = new double[Math.min(n, 4096)];
+        // bernoulli compares each draw with the probability as the dtype holds it (0.7f is 0.69999999).
+        double threshold = NDArray.full(keep, dtype, 1).toDoubleArray()[0];
         float[] f = dtype == DType.FLOAT32 ? new float[n] : null;
         double[] d = f == null ? new double[n] : null;
         float fs = (float) (1 / keep);
@@ -307,8 +315,8 @@ public final class F {
         for (int at = 0; at < n; at += u.length) {
             int m = Math.min(u.length, n - at);
             Random.defaultGenerator().nextDoubles(u, 0, m);
-            if (f != null) for (int i = 0; i < m; i++) f[at + i] = u[i] < keep ? fs : 0f;
-            else for (int i = 0; i < m; i++) d[at + i] = u[i] < keep ? ds : 0.0;
+            if (f != null) for (int i = 0; i < m; i++) f[at + i] = u[i] < threshold ? fs : 0f;
+            else for (int i = 0; i < m; i++) d[at + i] = u[i] < threshold ? ds : 0.0;
         }
         return Tensor.wrap(f != null ? NDArray.of(f, shape) : NDArray.of(d, shape).to(dtype));
     }
