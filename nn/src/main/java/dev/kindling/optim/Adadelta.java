@@ -71,6 +71,9 @@ public class Adadelta extends Optimizer {
             float sign = maximize ? -1f : 1f, fr = (float) rho, fe = (float) eps, fl = (float) lr, wd = (float) weightDecay;
             Parallel.forRange(n, 8, (lo, hi) -> {
                 for (int i = (int) lo, to = (int) hi; i < to; i++) {
+                    // Unconditional, unlike the other optimizers' loops: with the test on wd, C2 stopped
+                    // vectorising this one (1.3 ms instead of 0.18). Only an infinite parameter with no
+                    // weight decay tells the difference (0 * inf).
                     float g = sign * da[i] + wd * pa[i];
                     float vi = fr * va[i] + (1 - fr) * (g * g);
                     float delta = (float) Math.sqrt(ua[i] + fe) / (float) Math.sqrt(vi + fe) * g;

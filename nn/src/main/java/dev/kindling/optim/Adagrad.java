@@ -76,7 +76,8 @@ public class Adagrad extends Optimizer {
             float sign = maximize ? -1f : 1f, fc = (float) clr, fe = (float) eps, wd = (float) weightDecay;
             Parallel.forRange(n, 8, (lo, hi) -> {
                 for (int i = (int) lo, to = (int) hi; i < to; i++) {
-                    float g = sign * da[i] + wd * pa[i];
+                    float g = sign * da[i];
+                    if (wd != 0) g += wd * pa[i];
                     float si = sa[i] + g * g;
                     sa[i] = si;
                     pa[i] -= fc * (g / ((float) Math.sqrt(si) + fe));

@@ -133,7 +133,8 @@ public class Adam extends Optimizer {
             }
             for (int i = (int) lo, to = (int) hi; i < to; i++) {
                 float x = pa[po + i] * decay;
-                float g = sign * da[dOff + i] + coupledDecay * x;
+                float g = sign * da[dOff + i];
+                if (coupledDecay != 0) g += coupledDecay * x;
                 float mi = beta1 * ma[mo + i] + (1 - beta1) * g;
                 float vi = beta2 * va[vo + i] + (1 - beta2) * (g * g);
                 ma[mo + i] = mi;
@@ -157,7 +158,10 @@ public class Adam extends Optimizer {
                                      float eps, float coupledDecay, float stepSize, float bias2Sqrt, float decay, float sign) {
         for (int i = lo; i < hi; i++) {
             float x = p[i] * decay;
-            float g = sign * d[i] + coupledDecay * x;
+            float g = sign * d[i];
+            // As the double path: no decay term at all when there is none (0 * inf would be NaN); C2
+            // unswitches the loop on this invariant test, so both versions vectorise.
+            if (coupledDecay != 0) g += coupledDecay * x;
             float mi = beta1 * m[i] + (1 - beta1) * g;
             float vi = beta2 * v[i] + (1 - beta2) * (g * g);
             m[i] = mi;

@@ -71,7 +71,8 @@ public class Adamax extends Optimizer {
                     wd = (float) weightDecay;
             Parallel.forRange(n, 8, (lo, hi) -> {
                 for (int i = (int) lo, to = (int) hi; i < to; i++) {
-                    float g = sign * da[i] + wd * pa[i];
+                    float g = sign * da[i];
+                    if (wd != 0) g += wd * pa[i];
                     float mi = b1 * ma[i] + (1 - b1) * g;
                     float ui = Math.max(b2 * ua[i], Math.abs(g) + fe);
                     ma[i] = mi;

@@ -102,7 +102,8 @@ public class NAdam extends Optimizer {
             Parallel.forRange(n, 8, (lo, hi) -> {
                 for (int i = (int) lo, to = (int) hi; i < to; i++) {
                     float x = pa[i] * fd;
-                    float g = sign * da[i] + coupled * x;
+                    float g = sign * da[i];
+                    if (coupled != 0) g += coupled * x;
                     float mi = b1 * ma[i] + (1 - b1) * g;
                     float vi = b2 * va[i] + (1 - b2) * (g * g);
                     ma[i] = mi;

@@ -85,14 +85,16 @@ public class RMSprop extends Optimizer {
             Parallel.forRange(n, 8, (lo, hi) -> {
                 if (ba == null) {
                     for (int i = (int) lo, to = (int) hi; i < to; i++) {
-                        float g = sign * da[i] + wd * pa[i];
+                        float g = sign * da[i];
+                        if (wd != 0) g += wd * pa[i];
                         float vi = fa * va[i] + (1 - fa) * (g * g);
                         va[i] = vi;
                         pa[i] -= fl * (g / ((float) Math.sqrt(vi) + fe));
                     }
                 } else {
                     for (int i = (int) lo, to = (int) hi; i < to; i++) {
-                        float g = sign * da[i] + wd * pa[i];
+                        float g = sign * da[i];
+                        if (wd != 0) g += wd * pa[i];
                         float vi = fa * va[i] + (1 - fa) * (g * g);
                         va[i] = vi;
                         float bi = mo * ba[i] + g / ((float) Math.sqrt(vi) + fe);

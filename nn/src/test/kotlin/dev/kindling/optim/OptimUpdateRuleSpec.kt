@@ -227,6 +227,19 @@ class OptimUpdateRuleSpec : FunSpec({
         }
     }
 
+    test("without weight decay the float32 loops add no decay term: an infinite parameter element stays infinite, not NaN") {
+        val makers = listOf<(Tensor) -> dev.kindling.optim.Optimizer>(
+            { p -> Adam(listOf(p), 0.01) }, { p -> Adamax(listOf(p)) }, { p -> NAdam(listOf(p)) },
+            { p -> RMSprop(listOf(p)) }, { p -> RMSprop(listOf(p), RMSprop.Options().momentum(0.9)) }, { p -> Adagrad(listOf(p)) })
+        for (make in makers) {
+            val p = Tensor.of(floatArrayOf(Float.POSITIVE_INFINITY, 1f, 2f), 3).requiresGrad_(true)
+            val opt = make(p)
+            p.setGrad(Tensor.of(floatArrayOf(0.5f, 0.5f, 0.5f), 3))
+            opt.step()
+            p.toFloatArray()[0] shouldBe Float.POSITIVE_INFINITY
+        }
+    }
+
     // Adam's float path has a loop for arrays used from their start and one for any offset: the same
     // float operations, so the same bits, and nothing written outside the parameter's own elements.
     test("Adam on a float32 parameter stored at an offset in a larger array matches one stored from its start, bit for bit") {
