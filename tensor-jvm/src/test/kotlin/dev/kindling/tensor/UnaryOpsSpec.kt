@@ -93,6 +93,24 @@ class UnaryOpsSpec : FunSpec({
         }
     }
 
+    test("float32 x^1 and x^2 equal Math.pow rounded to float, bit for bit, on dense and strided views") {
+        val rnd = Random(9)
+        val v = FloatArray(2000) { (rnd.nextDouble(-1e20, 1e20) * rnd.nextDouble().let { it * it * it }).toFloat() } +
+                floatArrayOf(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 1e-30f, -3e19f, Float.MIN_VALUE)
+        val dense = NDArray.of(v, v.size)
+        val strided = NDArray.of(FloatArray(2 * v.size) { if (it % 2 == 0) v[it / 2] else 7f }, v.size, 2).select(1, 0)
+        strided.strides().toList() shouldBe listOf(2)
+        for (x in listOf(dense, strided)) {
+            for (e in listOf(1.0, 2.0)) {
+                val got = x.binary(BinaryOp.POW, e).toFloatArray()
+                for (i in v.indices) {
+                    val want = Math.pow(v[i].toDouble(), e).toFloat()
+                    withClue("${v[i]}^$e") { java.lang.Float.floatToIntBits(got[i]) shouldBe java.lang.Float.floatToIntBits(want) }
+                }
+            }
+        }
+    }
+
     test("fast float32 erf saturates at ±1, keeps NaN and the sign of zero, and is close on both sides of |x| = 0.5") {
         val rnd = Random(5)
         checkFast(UnaryOp.ERF, FloatArray(4000) { (if (it % 2 == 0) 1 else -1) * rnd.nextDouble(0.45, 0.55).toFloat() })

@@ -215,6 +215,20 @@ public final class CpuBackend implements Backend {
             it.parallelForEach(1, (n, oo, ao, u) -> FloatKernels.scalarStrided(op, ad, ao, sa, fs, scalarFirst, od, oo, so, n));
             return;
         }
+        if (op == BinaryOp.POW && (s == 1 || s == 2) && !scalarFirst && a.dtype() == DType.FLOAT32 && out.dtype() == DType.FLOAT32) {
+            // x^1 is x and x^2 is x * x exactly (Math.pow's double result from a float, rounded to float, is
+            // the same), without a Math.pow call per element: a square's backward asks for x^1, and pow
+            // forward and backward over 1M elements took 20 ms.
+            float[] ad = (float[]) data(a), od = (float[]) data(out);
+            boolean square = s == 2;
+            it.parallelForEach(1, (n, oo, ao, u) -> {
+                for (int i = 0; i < n; i++) {
+                    float v = ad[ao + i * sa];
+                    od[oo + i * so] = square ? v * v : v;
+                }
+            });
+            return;
+        }
         if (a.dtype() == DType.FLOAT32 && out.dtype() == DType.BOOL && op.kind() == BinaryOp.Kind.COMPARISON && !Double.isNaN(s)
                 && (float) s == s) {
             float[] ad = (float[]) data(a);
