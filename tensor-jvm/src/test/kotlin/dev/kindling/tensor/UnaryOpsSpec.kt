@@ -12,8 +12,8 @@ import kotlin.math.abs
 import kotlin.random.Random
 
 class UnaryOpsSpec : FunSpec({
-    /** exp, tanh, sigmoid and erf have fast float32 kernels that approximate; every other op rounds op.apply once. */
-    val fast = setOf(UnaryOp.EXP, UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.ERF)
+    /** exp, tanh, sigmoid, erf and log have fast float32 kernels that approximate; every other op rounds op.apply once. */
+    val fast = setOf(UnaryOp.EXP, UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.ERF, UnaryOp.LOG)
     val floatOps = UnaryOp.values().filter { it != UnaryOp.LOGICAL_NOT }
 
     /**
@@ -109,6 +109,22 @@ class UnaryOpsSpec : FunSpec({
                 }
             }
         }
+    }
+
+    test("fast float32 log over the whole positive range, subnormals included, and Math.log's special values") {
+        val rnd = Random(3)
+        // Uniform exponents from 2^-149 to 2^127: every binade, including the subnormal ones.
+        checkFast(UnaryOp.LOG, FloatArray(20_000) { Math.scalb(1f + rnd.nextFloat(), rnd.nextInt(-149, 128)) })
+        checkFast(UnaryOp.LOG, FloatArray(4000) { 1f + (rnd.nextFloat() - 0.5f) * 1e-3f })        // near 1, where log is near 0
+        checkFast(UnaryOp.LOG, FloatArray(4000) { 1.41421f + (rnd.nextFloat() - 0.5f) * 1e-4f })   // both sides of sqrt(2)
+        val xs = floatArrayOf(0f, -0f, -1f, Float.NaN, Float.POSITIVE_INFINITY, Float.MIN_VALUE, 1f, 2f, Float.MAX_VALUE)
+        checkFast(UnaryOp.LOG, xs)
+        val got = NDArray.of(xs, xs.size).unary(UnaryOp.LOG).toFloatArray()
+        got.slice(0..1) shouldBe listOf(Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY)
+        got[2].isNaN() shouldBe true
+        got[3].isNaN() shouldBe true
+        got[4] shouldBe Float.POSITIVE_INFINITY
+        got[6] shouldBe 0f
     }
 
     test("fast float32 erf saturates at ±1, keeps NaN and the sign of zero, and is close on both sides of |x| = 0.5") {

@@ -1,7 +1,7 @@
 package dev.kindling.tensor.cpu;
 
 /**
- * exp, tanh, sigmoid and erf over dense float ranges in plain Java that C2 vectorises (JDK 17 and later,
+ * exp, tanh, sigmoid, erf and log over dense float ranges in plain Java that C2 vectorises (JDK 17 and later,
  * no incubator modules). Math.exp and Math.tanh are scalar calls, 80-250x slower than an add.
  *
  * <p>exp is Cephes' expf: x = k ln2 + r with |r| &lt;= ln2/2, exp(r) by a degree-6 polynomial, and 2^k
@@ -95,6 +95,38 @@ final class FastMath {
         final float[] x = new float[BLOCK];
         final float[] w = new float[BLOCK];
         final float[] u = new float[BLOCK];
+    }
+
+    /**
+     * o[i] = log(x[i]): x = m 2^e with m in [sqrt(1/2), sqrt(2)), and log(m) = 2 atanh(s) with
+     * s = (m - 1) / (m + 1), |s| <= 0.172, by its odd series to s^11 (truncation below 1e-9 relative);
+     * e ln2 is added in two parts so it keeps the bits the series has. Subnormal inputs are scaled by
+     * 2^25 first. log(0) = -inf, log of a negative number or NaN is NaN, log(inf) = inf, as Math.log.
+     * Scalar (the exponent comes from the float's bits, which JDK 17 does not vectorise): 1M elements in
+     * 2.1 ms against 7.4 ms by Math.log. x and o may be the same array.
+     */
+    static void log(float[] x, float[] o, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float v = x[i];
+            if (!(v > 0) || v == Float.POSITIVE_INFINITY) { // 0, negatives, NaN and inf as Math.log has them
+                o[i] = (float) Math.log(v);
+                continue;
+            }
+            int bits = Float.floatToRawIntBits(v), shift = 0;
+            if (bits < 0x00800000) { // subnormal: into the normal range first
+                bits = Float.floatToRawIntBits(v * 0x1p25f);
+                shift = 25;
+            }
+            // m in [sqrt(1/2), sqrt(2)) straight from the bits, without a branch on which half of [1, 2)
+            // the mantissa is in (random inputs mispredicted it half the time): shifting the bits by
+            // 1 - sqrt(1/2)'s pattern moves the exponent's boundary to sqrt(1/2), as musl's logf does.
+            int ix = bits + (0x3F800000 - 0x3F3504F3);
+            int e = (ix >> 23) - 127 - shift;
+            float m = Float.intBitsToFloat((ix & 0x007FFFFF) + 0x3F3504F3);
+            float sq = (m - 1f) / (m + 1f), s2 = sq * sq;
+            float series = sq * (2f + s2 * (0.6666666667f + s2 * (0.4f + s2 * (0.2857142857f + s2 * (0.2222222222f + s2 * 0.1818181818f)))));
+            o[i] = e * LN2_LO + series + e * LN2_HI;
+        }
     }
 
     /** Abramowitz and Stegun 7.1.26: p and a1..a5. */

@@ -20,7 +20,8 @@ final class FloatKernels {
 
     static boolean hasUnary(UnaryOp op) {
         switch (op) {
-            case NEG: case ABS: case RELU: case SIGN: case EXP: case TANH: case SIGMOID: case ERF: case SQRT: case SQUARE: case RECIPROCAL:
+            case NEG: case ABS: case RELU: case SIGN: case EXP: case TANH: case SIGMOID: case ERF: case LOG: case SQRT: case SQUARE:
+            case RECIPROCAL:
                 return true;
             default: return false;
         }
@@ -157,6 +158,7 @@ final class FloatKernels {
             case SIGMOID: FastMath.sigmoid(x, o, from, to); return;
             case TANH: FastMath.tanh(x, o, from, to); return;
             case ERF: FastMath.erf(x, o, from, to); return;
+            case LOG: FastMath.log(x, o, from, to); return;
             default: throw new IllegalStateException(op.name());
         }
     }
