@@ -124,6 +124,14 @@ class PoolingSpec : FunSpec({
         F.interpolate(x, intArrayOf(3, 2), "nearest").shouldMatchGrid(refNearest(x.grid(), 3, 2))
     }
 
+    test("Upsample nearest in float32 (its plain-copy kernel) picks the same pixels, also from an offset view") {
+        val x = Tensor.randn(2, 3, 4, 5)
+        Upsample(2.0).forward(x).shouldMatchGrid(refNearest(x.grid(), 8, 10))
+        F.interpolate(x, intArrayOf(3, 7), "nearest").shouldMatchGrid(refNearest(x.grid(), 3, 7))
+        val shifted = Tensor.randn(3, 3, 4, 5).narrow(0, 1, 2)
+        Upsample(2.0).forward(shifted).shouldMatchGrid(refNearest(shifted.grid(), 8, 10))
+    }
+
     test("Upsample bilinear matches PyTorch's formula with and without alignCorners") {
         val x = randnF64(2, 2, 4, 5)
         for (align in listOf(false, true)) {

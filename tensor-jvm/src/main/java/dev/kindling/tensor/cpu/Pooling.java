@@ -191,6 +191,21 @@ final class Pooling {
     static void resample2d(NDArray x, Resampling ry, Resampling rx, NDArray out) {
         int[] s = x.shapeRef();
         int h = s[2], w = s[3], oh = ry.outSize(), ow = rx.outSize();
+        int[] pickY = picks(ry), pickX = picks(rx);
+        if (pickY != null && pickX != null && CpuBackend.data(x) instanceof float[] xf && CpuBackend.data(out) instanceof float[] of) {
+            // Nearest-neighbour (every output one input, weight 1): plain copies, not weighted sums in double.
+            int xo = x.offset();
+            Parallel.forRange((long) s[0] * s[1], (long) oh * ow, (from, to) -> {
+                for (long plane = from; plane < to; plane++) {
+                    int src = xo + (int) plane * h * w, dst = (int) plane * oh * ow;
+                    for (int oy = 0; oy < oh; oy++) {
+                        int row = src + pickY[oy] * w, at = dst + oy * ow;
+                        for (int ox = 0; ox < ow; ox++) of[at + ox] = xf[row + pickX[ox]];
+                    }
+                }
+            });
+            return;
+        }
         Buf xb = Buf.of(CpuBackend.data(x)), ob = Buf.of(CpuBackend.data(out));
         int xo = x.offset();
         Parallel.forRange((long) s[0] * s[1], (long) h * w + (long) oh * ow * 2, (from, to) -> {
@@ -215,5 +230,16 @@ final class Pooling {
                 }
             }
         });
+    }
+
+    /** The input each output reads, when every output has exactly one tap of weight 1; otherwise null. */
+    private static int[] picks(Resampling r) {
+        int[] pick = new int[r.outSize()];
+        for (int o = 0; o < pick.length; o++) {
+            int t = r.tapStart(o);
+            if (r.tapStart(o + 1) != t + 1 || r.weight(t) != 1) return null;
+            pick[o] = r.index(t);
+        }
+        return pick;
     }
 }
