@@ -27,7 +27,10 @@ public final class Generator {
     }
 
     /** Uniform in [0, 1) with 53 random bits. */
-    public double nextDouble() { return (nextLong() >>> 11) * 0x1.0p-53; }
+    public synchronized double nextDouble() { return uniform(); }
+
+    /** The next draw as a double in [0, 1); callers hold the lock. */
+    private double uniform() { return (draw() >>> 11) * 0x1.0p-53; }
 
     /**
      * Fills out[from, to) with the values that as many nextDouble() calls would return, taking the lock
@@ -35,7 +38,7 @@ public final class Generator {
      * a million elements spent most of their time there).
      */
     public synchronized void nextDoubles(double[] out, int from, int to) {
-        for (int i = from; i < to; i++) out[i] = (draw() >>> 11) * 0x1.0p-53;
+        for (int i = from; i < to; i++) out[i] = uniform();
     }
 
     /** Fills out[from, to) with the values that as many nextGaussian() calls would return, taking the lock once. */
@@ -64,7 +67,7 @@ public final class Generator {
             spareNormal = Double.NaN;
             return s;
         }
-        double u1 = 1.0 - (draw() >>> 11) * 0x1.0p-53, u2 = (draw() >>> 11) * 0x1.0p-53; // u1 in (0, 1] so log(u1) is finite
+        double u1 = 1.0 - uniform(), u2 = uniform(); // u1 in (0, 1] so log(u1) is finite
         double r = Math.sqrt(-2.0 * Math.log(u1));
         spareNormal = r * Math.sin(2 * Math.PI * u2);
         return r * Math.cos(2 * Math.PI * u2);

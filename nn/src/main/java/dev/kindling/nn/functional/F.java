@@ -5,6 +5,7 @@ import dev.kindling.autograd.Tensor;
 import dev.kindling.Random;
 import dev.kindling.nn.AttentionOutput;
 import dev.kindling.tensor.DType;
+import dev.kindling.tensor.Generator;
 import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.Shapes;
 import java.util.Arrays;
@@ -312,9 +313,10 @@ public final class F {
         double[] d = f == null ? new double[n] : null;
         float fs = (float) (1 / keep);
         double ds = 1 / keep;
+        Generator g = Random.defaultGenerator();
         for (int at = 0; at < n; at += u.length) {
             int m = Math.min(u.length, n - at);
-            Random.defaultGenerator().nextDoubles(u, 0, m);
+            g.nextDoubles(u, 0, m);
             if (f != null) for (int i = 0; i < m; i++) f[at + i] = u[i] < threshold ? fs : 0f;
             else for (int i = 0; i < m; i++) d[at + i] = u[i] < threshold ? ds : 0.0;
         }

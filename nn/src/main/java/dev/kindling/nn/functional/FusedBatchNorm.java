@@ -23,7 +23,8 @@ import static dev.kindling.nn.functional.RawArrays.vector;
  */
 final class FusedBatchNorm extends FusedNormalization {
     private final int[] dims;
-    private double[] mean, variance;
+    /** Per channel, set by forward: what backward and the running averages read. */
+    private double[] mean, variance, rstd;
 
     FusedBatchNorm(int[] dims, double eps) {
         super(eps);
@@ -43,7 +44,8 @@ final class FusedBatchNorm extends FusedNormalization {
         double m0 = (double) n * s;
         mean = new double[c];
         variance = new double[c];
-        double[] rstd = new double[c], w = vector(in[1]), b = vector(in[2]);
+        rstd = new double[c];
+        double[] w = vector(in[1]), b = vector(in[2]);
         NDArray out = NDArray.zeros(x.dtype(), x.shape());
         Object xs = array(x), ys = array(out);
         int xo = x.offset();
@@ -69,7 +71,6 @@ final class FusedBatchNorm extends FusedNormalization {
             }
         });
         ctx.saveForBackward(in[0], in[1], in[2]);
-        ctx.put("rstd", rstd);
         return Tensor.wrap(out);
     }
 
@@ -81,7 +82,7 @@ final class FusedBatchNorm extends FusedNormalization {
         NDArray x = in[0].data();
         int n = x.shape()[0], c = x.shape()[1], s = (int) (x.numel() / Math.max(1, (long) n * c));
         double m0 = (double) n * s;
-        double[] rstd = ctx.get("rstd"), w = vector(in[1]), dw = new double[c], db = new double[c];
+        double[] w = vector(in[1]), dw = new double[c], db = new double[c];
         Object xs = array(x), gs = array(dy);
         int xo = x.offset(), go = dy.offset();
         NDArray dx = ctx.needsInputGrad(0) ? NDArray.zeros(x.dtype(), x.shape()) : null;

@@ -217,7 +217,7 @@ public final class CpuBackend implements Backend {
         }
         if (op == BinaryOp.POW && (s == 1 || s == 2) && !scalarFirst && a.dtype() == DType.FLOAT32 && out.dtype() == DType.FLOAT32) {
             // x^1 is x and x^2 is x * x exactly (Math.pow's double result from a float, rounded to float, is
-            // the same), without a Math.pow call per element: a square's backward asks for x^1, and pow
+            // the same), without a Math.pow call per element: pow(2)'s backward asks for x^1, and pow
             // forward and backward over 1M elements took 20 ms.
             float[] ad = (float[]) data(a), od = (float[]) data(out);
             boolean square = s == 2;
@@ -464,14 +464,15 @@ public final class CpuBackend implements Backend {
                 && (target.dtype() == DType.FLOAT32 || target.dtype() == DType.FLOAT64)) {
             // Whole rows (an embedding's backward): one plain loop each, not two views and a dispatched add.
             int row = (int) (target.numel() / size);
+            Object td = data(target), sd = data(src);
             for (int i = 0; i < idx.length; i++) {
                 long j = idx[i] < 0 ? idx[i] + size : idx[i];
                 int to = target.offset() + (int) j * row, from = src.offset() + i * row;
-                if (data(target) instanceof float[] t) {
-                    float[] f = (float[]) data(src);
+                if (td instanceof float[] t) {
+                    float[] f = (float[]) sd;
                     for (int k = 0; k < row; k++) t[to + k] += f[from + k];
                 } else {
-                    double[] t = (double[]) data(target), f = (double[]) data(src);
+                    double[] t = (double[]) td, f = (double[]) sd;
                     for (int k = 0; k < row; k++) t[to + k] += f[from + k];
                 }
             }
