@@ -13,10 +13,12 @@ import io.kotest.matchers.doubles.shouldBeLessThan
 
 /**
  * The recurrent kernels with the hidden units cut into several slabs (run on several threads, each with
- * its own GEMM over its gates and, in backward, a partial sum of dh) against the same kernels in one slab,
- * which the nn module's specs check against step-by-step equations and gradcheck. The layer sizes of
- * those specs are too small to be cut, so this is where the cut itself is tested: uneven slabs, packed
- * variable-length batches, both directions, every cell.
+ * its own GEMM over its gates and, in backward, a partial sum of dh), and with the batch cut into parts
+ * (each a whole recurrence over its entries), against the same kernels in one slab, which the nn
+ * module's specs check against step-by-step equations and gradcheck. The layer sizes of those specs are
+ * too small to be cut, so this is where the cuts themselves are tested: uneven slabs and parts, packed
+ * variable-length batches (whose last entries end early, so a part can have fewer steps), both
+ * directions, every cell.
  */
 class RecurrentSlabsSpec : FunSpec({
     val hidden = 7
@@ -24,7 +26,7 @@ class RecurrentSlabsSpec : FunSpec({
     val batch = steps.batch()
 
     /** Every array forward and backward write, for one slab count. */
-    fun run(cell: Cell, dtype: DType, reverse: Boolean, slabs: Int): List<NDArray> {
+    fun run(cell: Cell, dtype: DType, reverse: Boolean, slabs: Int, parts: Int = 1): List<NDArray> {
         val g = Generator(7)
         val width = cell.gates * hidden
         fun rand(vararg shape: Int) = NDArray.rand(g, dtype, *shape).sub(0.5)
@@ -34,12 +36,12 @@ class RecurrentSlabsSpec : FunSpec({
         fun zeros(vararg shape: Int) = NDArray.zeros(dtype, *shape)
         val results = Results(zeros(steps.rows(), hidden), zeros(batch, hidden), if (lstm) zeros(batch, hidden) else null,
                 zeros(steps.rows(), width), zeros(steps.rows(), hidden))
-        RecurrentKernels.forward(cell, steps, reverse, inputs, results, slabs)
+        RecurrentKernels.forward(cell, steps, reverse, inputs, results, slabs, parts)
         val dGx = zeros(steps.rows(), width)
         val grads = Gradients(rand(steps.rows(), hidden), rand(batch, hidden), if (lstm) rand(batch, hidden) else null,
                 dGx, if (cell == Cell.GRU) zeros(steps.rows(), width) else dGx, zeros(steps.rows(), hidden),
                 zeros(batch, hidden), if (lstm) zeros(batch, hidden) else null)
-        RecurrentKernels.backward(cell, steps, reverse, inputs, results, grads, slabs)
+        RecurrentKernels.backward(cell, steps, reverse, inputs, results, grads, slabs, parts)
         return listOfNotNull(results.out(), results.hN(), results.cN(), results.gates(), results.cells(),
                 grads.dGx(), grads.dGh(), grads.hPrev(), grads.dh0(), grads.dc0())
     }
@@ -47,11 +49,12 @@ class RecurrentSlabsSpec : FunSpec({
     for (cell in Cell.values()) {
         for (dtype in listOf(DType.FLOAT64, DType.FLOAT32)) {
             for (reverse in listOf(false, true)) {
-                test("$cell $dtype${if (reverse) " reverse" else ""}: 3 and 7 slabs give what one slab gives") {
+                test("$cell $dtype${if (reverse) " reverse" else ""}: 3 and 7 slabs, 2 and 5 batch parts give what one slab gives") {
                     val tolerance = if (dtype == DType.FLOAT64) 1e-12 else 2e-5
                     val one = run(cell, dtype, reverse, 1)
-                    for (slabs in listOf(3, hidden)) {
-                        val cut = run(cell, dtype, reverse, slabs)
+                    val cuts = listOf(run(cell, dtype, reverse, 3), run(cell, dtype, reverse, hidden),
+                            run(cell, dtype, reverse, 1, parts = 2), run(cell, dtype, reverse, 1, parts = batch))
+                    for (cut in cuts) {
                         for ((a, b) in one.zip(cut)) {
                             val x = a.contiguous().toDoubleArray()
                             val y = b.contiguous().toDoubleArray()
