@@ -174,23 +174,31 @@ final class ReductionOps {
         }, a, sa, so);
     }
 
-    /** d softmax: y (g - sum(g y)). */
+    /**
+     * d softmax: y (g - sum(g y)). Unrecorded (no createGraph) it is one fused pass over the rows
+     * (NDArray.softmaxBackward); recorded, the same formula in Tensor ops, so it can be differentiated again.
+     */
     static Tensor softmax(Tensor a, int dim) {
         Tensor out = Tensor.wrap(a.data().softmax(dim));
         if (!Graph.records(a)) return out;
         SavedTensor so = Graph.save(out);
         return Graph.record("SoftmaxBackward", out, g -> {
             Tensor y = so.get();
+            if (!GradMode.isEnabled()) return new Tensor[]{Tensor.wrap(y.data().softmaxBackward(g.data(), dim))};
             return new Tensor[]{y.mul(g.sub(g.mul(y).sum(dim, true)))};
         }, a, so);
     }
 
-    /** d logSoftmax: g - softmax(x) sum(g), with softmax(x) = exp(out). */
+    /** d logSoftmax: g - softmax(x) sum(g), with softmax(x) = exp(out); fused when unrecorded, as softmax's. */
     static Tensor logSoftmax(Tensor a, int dim) {
         Tensor out = Tensor.wrap(a.data().logSoftmax(dim));
         if (!Graph.records(a)) return out;
         SavedTensor so = Graph.save(out);
-        return Graph.record("LogSoftmaxBackward", out, g -> new Tensor[]{g.sub(so.get().exp().mul(g.sum(dim, true)))}, a, so);
+        return Graph.record("LogSoftmaxBackward", out, g -> {
+            Tensor y = so.get();
+            if (!GradMode.isEnabled()) return new Tensor[]{Tensor.wrap(y.data().logSoftmaxBackward(g.data(), dim))};
+            return new Tensor[]{g.sub(y.exp().mul(g.sum(dim, true)))};
+        }, a, so);
     }
 
     /** Sums a broadcast tensor back to {@code shape} (the adjoint of expand). */

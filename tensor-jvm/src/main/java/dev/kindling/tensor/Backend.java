@@ -99,6 +99,13 @@ public interface Backend {
      */
     default boolean softmaxRows(NDArray x, boolean log, NDArray out) { return false; }
 
+    /**
+     * The gradient of {@link #softmaxRows} from its output y and that output's gradient g (both
+     * contiguous, of y's shape, floating point) into out; false where this device has no fused kernel for
+     * it, and the caller composes it.
+     */
+    default boolean softmaxBackwardRows(NDArray y, NDArray g, boolean log, NDArray out) { return false; }
+
     /** out[n, c].flat[indices[n, c, i]] += gy[n, c].flat[i]; out [N, C, H, W]. */
     void maxPool2dBackward(NDArray gy, NDArray indices, NDArray out);
 

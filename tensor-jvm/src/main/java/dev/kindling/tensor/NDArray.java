@@ -904,6 +904,36 @@ public final class NDArray {
         return fused != null ? fused : x.sub(x.logsumexp(new int[]{d}, true));
     }
 
+    /**
+     * The gradient of {@link #softmax} from its output (this) and that output's gradient:
+     * this (grad - sum(grad this)) along dim, in one pass where the device has a kernel for it.
+     */
+    public NDArray softmaxBackward(NDArray grad, int dim) {
+        int d = Shapes.dim("softmaxBackward", dim, shape.length);
+        NDArray fused = fusedSoftmaxBackward(grad, d, false);
+        return fused != null ? fused : mul(grad.sub(grad.mul(this).reduce(ReduceOp.SUM, new int[]{d}, true)));
+    }
+
+    /**
+     * The gradient of {@link #logSoftmax} from its output (this) and that output's gradient:
+     * grad - exp(this) sum(grad) along dim, in one pass where the device has a kernel for it.
+     */
+    public NDArray logSoftmaxBackward(NDArray grad, int dim) {
+        int d = Shapes.dim("logSoftmaxBackward", dim, shape.length);
+        NDArray fused = fusedSoftmaxBackward(grad, d, true);
+        return fused != null ? fused : grad.sub(exp().mul(grad.reduce(ReduceOp.SUM, new int[]{d}, true)));
+    }
+
+    private NDArray fusedSoftmaxBackward(NDArray grad, int d, boolean log) {
+        if (!Arrays.equals(shape, grad.shape)) {
+            throw new IllegalArgumentException((log ? "logSoftmaxBackward" : "softmaxBackward") + ": gradient of shape "
+                    + Shapes.str(grad.shape) + " does not fit an output of shape " + Shapes.str(shape));
+        }
+        if (d != shape.length - 1 || numel() == 0 || !dtype().isFloatingPoint()) return null;
+        NDArray y = contiguous(), out = zeros(dtype(), device(), shape);
+        return backend().softmaxBackwardRows(y, grad.contiguous(), log, out) ? out : null;
+    }
+
     /** The device's one-pass kernel along the last dim (a classifier's logits, attention scores), or null. */
     private NDArray fusedSoftmax(int d, boolean log) {
         if (d != shape.length - 1 || numel() == 0) return null;

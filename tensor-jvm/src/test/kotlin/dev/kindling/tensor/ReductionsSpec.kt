@@ -243,6 +243,54 @@ class ReductionsSpec : FunSpec({
         }
     }
 
+    test("softmax and logSoftmax, and their backward, over the last dim (fused passes per row) match their formulas") {
+        for (dtype in listOf(DType.FLOAT32, DType.FLOAT64)) {
+            // Few short rows (Math.exp), many short rows in groups over the threads, and long rows of the
+            // vectorised exp, each row a group of its own; from offset views of wider tensors.
+            for ((rows, n) in listOf(7 to 5, 2000 to 3, 40 to 3001)) {
+                val g = Generator(rows + n.toLong())
+                val logits = NDArray.rand(g, dtype, rows, n + 2).mul(12.0).sub(6.0).narrow(1, 1, n)
+                val grad = NDArray.rand(g, dtype, rows, n + 1).sub(0.5).narrow(1, 1, n)
+                for (log in listOf(false, true)) {
+                    val y = if (log) logits.logSoftmax(1) else logits.softmax(1)
+                    val fused = if (log) y.logSoftmaxBackward(grad, 1) else y.softmaxBackward(grad, 1)
+                    val yv = y.toDoubleArray()
+                    val gv = grad.toDoubleArray()
+                    // The forward pass of these shapes too, against its formula in double.
+                    val lv = logits.toDoubleArray()
+                    for (r in 0 until rows) {
+                        val row = lv.copyOfRange(r * n, r * n + n)
+                        val mx = row.max()
+                        val lse = mx + ln(row.sumOf { exp(it - mx) })
+                        for (j in 0 until n) {
+                            val want = if (log) row[j] - lse else exp(row[j] - lse)
+                            abs(yv[r * n + j] - want) shouldBeLessThan (if (dtype == DType.FLOAT32) 2e-5 else 1e-12) * (1 + abs(want))
+                        }
+                    }
+                    val expected = DoubleArray(yv.size)
+                    for (r in 0 until rows) {
+                        val at = r * n
+                        val s = (at until at + n).sumOf { if (log) gv[it] else gv[it] * yv[it] }
+                        for (j in at until at + n) expected[j] = if (log) gv[j] - exp(yv[j]) * s else yv[j] * (gv[j] - s)
+                    }
+                    val tol = if (dtype == DType.FLOAT32) 2e-6 else 1e-12
+                    withClue("$dtype [$rows, $n] log=$log") {
+                        fused.toDoubleArray().zip(expected).forEach { (a, b) -> abs(a - b) shouldBeLessThan tol * (1 + abs(b)) }
+                    }
+                    // Along dim 0 of the transpose is the composed form: the same arithmetic.
+                    val composed = (if (log) y.t().logSoftmaxBackward(grad.t(), 0) else y.t().softmaxBackward(grad.t(), 0)).t()
+                    fused.toDoubleArray().zip(composed.toDoubleArray()).forEach { (a, b) -> abs(a - b) shouldBeLessThan tol * (1 + abs(b)) }
+                }
+            }
+        }
+    }
+
+    test("softmaxBackward names itself and both shapes when the gradient does not fit") {
+        val y = NDArray.zeros(DType.FLOAT32, 2, 3)
+        shouldThrow<IllegalArgumentException> { y.logSoftmaxBackward(NDArray.zeros(DType.FLOAT32, 3, 2), 1) }.message shouldContain
+            "logSoftmaxBackward: gradient of shape [3, 2] does not fit an output of shape [2, 3]"
+    }
+
     test("softmax of huge logits is still a distribution") {
         val y = NDArray.of(floatArrayOf(1000f, 1000f, -1000f), 1, 3).softmax(-1).toDoubleArray()
         y.toList() shouldBe listOf(0.5, 0.5, 0.0)

@@ -206,6 +206,19 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean softmaxBackwardRows(NDArray y, NDArray g, boolean log, NDArray out) {
+        if (g.dtype() != y.dtype()) return false;
+        int n = y.shapeRef()[y.dim() - 1];
+        long rows = y.numel() / n;
+        if (y.dtype() == DType.FLOAT32) {
+            SoftmaxRows.backward((float[]) data(y), y.offset(), (float[]) data(g), g.offset(), (float[]) data(out), out.offset(), rows, n, log);
+        } else {
+            SoftmaxRows.backward((double[]) data(y), y.offset(), (double[]) data(g), g.offset(), (double[]) data(out), out.offset(), rows, n, log);
+        }
+        return true;
+    }
+
+    @Override
     public void binaryScalar(BinaryOp op, NDArray a, double s, boolean scalarFirst, NDArray out) {
         Strided it = Strided.of(out, a);
         int so = it.innerStride(0), sa = it.innerStride(1);
