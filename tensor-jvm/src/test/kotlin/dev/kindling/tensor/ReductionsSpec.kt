@@ -285,6 +285,27 @@ class ReductionsSpec : FunSpec({
         }
     }
 
+    test("softmax, logSoftmax and their backward on float16 and bfloat16 compute in float32 and round once") {
+        val x = NDArray.rand(Generator(5), DType.FLOAT32, 6, 9).mul(8.0).sub(4.0)
+        val g = NDArray.rand(Generator(6), DType.FLOAT32, 6, 9).sub(0.5)
+        for (half in listOf(DType.FLOAT16, DType.BFLOAT16)) {
+            val xh = x.to(half)
+            val gh = g.to(half)
+            for (log in listOf(false, true)) {
+                val y = if (log) xh.logSoftmax(1) else xh.softmax(1)
+                val wide = xh.to(DType.FLOAT32)
+                val yWide = if (log) wide.logSoftmax(1) else wide.softmax(1)
+                y.dtype() shouldBe half
+                y.toDoubleArray().toList() shouldBe yWide.to(half).toDoubleArray().toList()
+                val back = if (log) y.logSoftmaxBackward(gh, 1) else y.softmaxBackward(gh, 1)
+                val yw = y.to(DType.FLOAT32)
+                val backWide = if (log) yw.logSoftmaxBackward(gh.to(DType.FLOAT32), 1) else yw.softmaxBackward(gh.to(DType.FLOAT32), 1)
+                back.dtype() shouldBe half
+                back.toDoubleArray().toList() shouldBe backWide.to(half).toDoubleArray().toList()
+            }
+        }
+    }
+
     test("softmaxBackward names itself and both shapes when the gradient does not fit") {
         val y = NDArray.zeros(DType.FLOAT32, 2, 3)
         shouldThrow<IllegalArgumentException> { y.logSoftmaxBackward(NDArray.zeros(DType.FLOAT32, 3, 2), 1) }.message shouldContain

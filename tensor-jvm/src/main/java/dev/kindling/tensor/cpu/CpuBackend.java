@@ -198,6 +198,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public boolean softmaxRows(NDArray x, boolean log, NDArray out) {
+        if (ThroughFloat.needed(x, out)) {
+            NDArray target = ThroughFloat.target(out);
+            softmaxRows(ThroughFloat.widen(x), log, target);
+            ThroughFloat.narrow(target, out);
+            return true;
+        }
         int n = x.shapeRef()[x.dim() - 1];
         long rows = x.numel() / n;
         if (x.dtype() == DType.FLOAT32) SoftmaxRows.run((float[]) data(x), x.offset(), (float[]) data(out), out.offset(), rows, n, log);
@@ -208,6 +214,12 @@ public final class CpuBackend implements Backend {
     @Override
     public boolean softmaxBackwardRows(NDArray y, NDArray g, boolean log, NDArray out) {
         if (g.dtype() != y.dtype()) return false;
+        if (ThroughFloat.needed(y)) {
+            NDArray target = ThroughFloat.target(out);
+            softmaxBackwardRows(ThroughFloat.widen(y), ThroughFloat.widen(g), log, target);
+            ThroughFloat.narrow(target, out);
+            return true;
+        }
         int n = y.shapeRef()[y.dim() - 1];
         long rows = y.numel() / n;
         if (y.dtype() == DType.FLOAT32) {
