@@ -18,21 +18,26 @@ public final class CpuStorage extends Storage {
     private final int size;
 
     CpuStorage(Object array) {
-        this.dtype = DType.ofArray("CpuStorage", array);
+        this(array, DType.ofArray("CpuStorage", array), java.lang.reflect.Array.getLength(array));
+    }
+
+    /** For arrays whose dtype and length the caller knows: working them out was 10 of the 35 ns NDArray.zeros took for a [4]. */
+    private CpuStorage(Object array, DType dtype, int size) {
+        this.dtype = dtype;
         this.array = array;
-        this.size = java.lang.reflect.Array.getLength(array);
+        this.size = size;
         Allocations.record(this);
     }
 
     static CpuStorage allocate(DType dtype, int size) {
         switch (dtype) {
-            case FLOAT32: return new CpuStorage(new float[size]);
-            case FLOAT64: return new CpuStorage(new double[size]);
-            case INT64: return new CpuStorage(new long[size]);
-            case INT32: return new CpuStorage(new int[size]);
-            case FLOAT16: return new CpuStorage(new short[size]);
-            case BFLOAT16: return new CpuStorage(new char[size]);
-            case BOOL: return new CpuStorage(new boolean[size]);
+            case FLOAT32: return new CpuStorage(new float[size], dtype, size);
+            case FLOAT64: return new CpuStorage(new double[size], dtype, size);
+            case INT64: return new CpuStorage(new long[size], dtype, size);
+            case INT32: return new CpuStorage(new int[size], dtype, size);
+            case FLOAT16: return new CpuStorage(new short[size], dtype, size);
+            case BFLOAT16: return new CpuStorage(new char[size], dtype, size);
+            case BOOL: return new CpuStorage(new boolean[size], dtype, size);
             default: throw new IllegalStateException(dtype.name());
         }
     }
