@@ -40,6 +40,8 @@ abstract class RecurrentPass {
     int doo, dold, gxo, gxld, gho, ghld, hpo, hpld;
     /** How many slabs the hidden units are cut into. */
     private final int slabs;
+    /** W_hh staged once for this pass and others over the same weights ({@link RecurrentSlabs#stage}), or null. */
+    private org.bytedeco.javacpp.Pointer stagedWeights;
 
     RecurrentPass(Cell cell, Steps steps, boolean reverse, Inputs in, Results res, int slabs) {
         this.cell = cell;
@@ -90,6 +92,12 @@ abstract class RecurrentPass {
         }
     }
 
+    /** Runs on W_hh already staged for one slab (forward or backward, as the call that follows), not staging its own. */
+    RecurrentPass sharing(org.bytedeco.javacpp.Pointer staged) {
+        stagedWeights = staged;
+        return this;
+    }
+
     /** A zeroed array of the pass's element type. */
     abstract Object array(int n);
 
@@ -119,7 +127,7 @@ abstract class RecurrentPass {
     void forward() {
         NDArray h = in.h0().copy(), c = cell == Cell.LSTM ? in.c0().copy() : null;
         int count = steps.count();
-        try (RecurrentSlabs gemm = RecurrentSlabs.forward(in.wHh(), cell.gates, batch, slabs)) {
+        try (RecurrentSlabs gemm = RecurrentSlabs.forward(in.wHh(), cell.gates, batch, slabs, stagedWeights)) {
             gemm.initState(in.h0());
             Slab[] slab = slabs(gemm, h, c, false);
             for (int k = 0; k < count; k++) {
@@ -167,7 +175,7 @@ abstract class RecurrentPass {
         hpld = ld(g.hPrev());
         bindBackward(g);
         int count = steps.count();
-        try (RecurrentSlabs gemm = RecurrentSlabs.backward(in.wHh(), cell.gates, batch, slabs)) {
+        try (RecurrentSlabs gemm = RecurrentSlabs.backward(in.wHh(), cell.gates, batch, slabs, stagedWeights)) {
             Slab[] slab = slabs(gemm, dh, dc, true);
             int waiting = 0;
             for (int k = 0; k < count; k++) {

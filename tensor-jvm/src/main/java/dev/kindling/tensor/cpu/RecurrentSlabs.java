@@ -36,6 +36,8 @@ final class RecurrentSlabs implements AutoCloseable {
     private final int[] bounds;
     /** The regrouped weights, and each slab's block of them (views made once, not at every step). */
     private final Pointer weights;
+    /** False when the weights were staged once for several passes, which close them themselves. */
+    private final boolean ownsWeights;
     private final Pointer[] slabWeights;
     /** Forward: each slab's gate product [G*u, act]. Backward: each slab's staged gate gradients [act, G*u]. */
     private final Pointer scratch;
@@ -49,15 +51,17 @@ final class RecurrentSlabs implements AutoCloseable {
     private final DoubleBuffer scratchD;
     private final DoubleBuffer[] carriedD;
 
-    private RecurrentSlabs(NDArray wHh, int gates, int batch, int slabs, boolean backward) {
+    private RecurrentSlabs(NDArray wHh, int gates, int batch, int slabs, boolean backward, Pointer staged) {
         this.single = wHh.dtype() == DType.FLOAT32;
         this.hidden = wHh.shapeRef()[1];
         this.gates = gates;
         this.batch = batch;
         int count = Math.max(1, Math.min(slabs, hidden)), width = gates * hidden;
+        if (staged != null && count != 1) throw new IllegalStateException("recurrent slabs: shared weights are staged for one slab");
         bounds = new int[count + 1];
         for (int s = 0; s <= count; s++) bounds[s] = (int) ((long) hidden * s / count);
-        weights = allocate(width * hidden);
+        ownsWeights = staged == null;
+        weights = ownsWeights ? stage(wHh, gates, count, backward) : staged;
         scratch = allocate(width * batch);
         carried = new Pointer[]{allocate(backward ? count * hidden * batch : batch * hidden),
                                 allocate(backward ? count * hidden * batch : batch * hidden)};
@@ -73,17 +77,19 @@ final class RecurrentSlabs implements AutoCloseable {
         carriedF = single ? new FloatBuffer[]{((FloatPointer) carried[0]).asBuffer(), ((FloatPointer) carried[1]).asBuffer()} : null;
         scratchD = single ? null : ((DoublePointer) scratch).asBuffer();
         carriedD = single ? null : new DoubleBuffer[]{((DoublePointer) carried[0]).asBuffer(), ((DoublePointer) carried[1]).asBuffer()};
-        stageWeights(wHh.contiguous(), backward);
     }
 
-    /** Slabs for a forward pass over W_hh [G*H, H], batches of up to {@code batch} rows. */
-    static RecurrentSlabs forward(NDArray wHh, int gates, int batch, int slabs) {
-        return new RecurrentSlabs(wHh, gates, batch, slabs, false);
+    /**
+     * Slabs for a forward pass over W_hh [G*H, H], batches of up to {@code batch} rows; {@code staged}, when
+     * not null, is W_hh as {@link #stage} left it for one slab, shared with other passes and not closed here.
+     */
+    static RecurrentSlabs forward(NDArray wHh, int gates, int batch, int slabs, Pointer staged) {
+        return new RecurrentSlabs(wHh, gates, batch, slabs, false, staged);
     }
 
-    /** Slabs for backpropagation through time over the same W_hh. */
-    static RecurrentSlabs backward(NDArray wHh, int gates, int batch, int slabs) {
-        return new RecurrentSlabs(wHh, gates, batch, slabs, true);
+    /** Slabs for backpropagation through time over the same W_hh (staged by {@link #stage} for backward, or null). */
+    static RecurrentSlabs backward(NDArray wHh, int gates, int batch, int slabs, Pointer staged) {
+        return new RecurrentSlabs(wHh, gates, batch, slabs, true, staged);
     }
 
     int count() { return bounds.length - 1; }
@@ -160,43 +166,58 @@ final class RecurrentSlabs implements AutoCloseable {
     // ------------------------------------------------------------------ staging
 
     /**
-     * Regroups W_hh's rows so slab s's gate rows (g * H + lo .. g * H + hi, for each gate g) sit together
-     * from row G * lo; backward stores the transpose of that, [H, G*H], built in a reused work array.
+     * W_hh off-heap as {@code slabs} slabs read it: its rows regrouped so slab s's gate rows (g * H + lo ..
+     * g * H + hi, for each gate g) sit together from row G * lo; backward stores the transpose of that,
+     * [H, G*H]. The rows (backward: the columns) are split over the threads, each copying or transposing
+     * its own: 1 MiB of LSTM weights on every pass. The caller owns the result.
      */
-    private void stageWeights(NDArray w, boolean backward) {
-        int width = gates * hidden;
+    static Pointer stage(NDArray wHh, int gates, int slabs, boolean backward) {
+        NDArray w = wHh.contiguous();
+        boolean single = w.dtype() == DType.FLOAT32;
+        int hidden = w.shapeRef()[1], width = gates * hidden, count = Math.max(1, Math.min(slabs, hidden));
         int[] source = new int[width];
-        for (int s = 0; s < count(); s++) {
-            int u = hi(s) - lo(s);
-            for (int g = 0; g < gates; g++) for (int j = 0; j < u; j++) source[gates * lo(s) + g * u + j] = g * hidden + lo(s) + j;
+        for (int s = 0; s < count; s++) {
+            int lo = (int) ((long) hidden * s / count), u = (int) ((long) hidden * (s + 1) / count) - lo;
+            for (int g = 0; g < gates; g++) for (int j = 0; j < u; j++) source[gates * lo + g * u + j] = g * hidden + lo + j;
         }
+        long n = (long) width * hidden;
+        Pointer to = single ? new FloatPointer(Math.max(1, n)) : new DoublePointer(Math.max(1, n));
         Object src = CpuBackend.data(w);
         int off = w.offset();
-        if (!backward && single) {
-            FloatBuffer to = ((FloatPointer) weights).asBuffer();
-            for (int r = 0; r < width; r++) to.put(r * hidden, (float[]) src, off + source[r] * hidden, hidden);
-            return;
-        }
         if (!backward) {
-            DoubleBuffer to = ((DoublePointer) weights).asBuffer();
-            for (int r = 0; r < width; r++) to.put(r * hidden, (double[]) src, off + source[r] * hidden, hidden);
-            return;
-        }
-        Object to = Scratch.get(w.dtype()).array(0, (long) width * hidden);
-        for (int r0 = 0; r0 < width; r0 += TILE) {
-            for (int c0 = 0; c0 < hidden; c0 += TILE) {
-                int r1 = Math.min(r0 + TILE, width), c1 = Math.min(c0 + TILE, hidden);
+            Parallel.forRange(width, hidden, (r0, r1) -> {
                 if (single) {
-                    float[] f = (float[]) src, t = (float[]) to;
-                    for (int k = c0; k < c1; k++) for (int r = r0; r < r1; r++) t[k * width + r] = f[off + source[r] * hidden + k];
+                    FloatBuffer b = ((FloatPointer) to).asBuffer();
+                    for (int r = (int) r0; r < r1; r++) b.put(r * hidden, (float[]) src, off + source[r] * hidden, hidden);
                 } else {
-                    double[] f = (double[]) src, t = (double[]) to;
-                    for (int k = c0; k < c1; k++) for (int r = r0; r < r1; r++) t[k * width + r] = f[off + source[r] * hidden + k];
+                    DoubleBuffer b = ((DoublePointer) to).asBuffer();
+                    for (int r = (int) r0; r < r1; r++) b.put(r * hidden, (double[]) src, off + source[r] * hidden, hidden);
+                }
+            });
+            return to;
+        }
+        // Column tiles of W (rows of the transpose) per thread, each transposed in square tiles through
+        // that thread's scratch and copied out as whole rows.
+        int tiles = (hidden + TILE - 1) / TILE;
+        Parallel.forRange(tiles, (long) TILE * width, (t0, t1) -> {
+            int c0 = (int) t0 * TILE, c1 = Math.min(hidden, (int) t1 * TILE);
+            Object t = Scratch.get(w.dtype()).array(0, (long) (c1 - c0) * width);
+            for (int r0 = 0; r0 < width; r0 += TILE) {
+                for (int k0 = c0; k0 < c1; k0 += TILE) {
+                    int r1 = Math.min(r0 + TILE, width), k1 = Math.min(k0 + TILE, c1);
+                    if (single) {
+                        float[] f = (float[]) src, d = (float[]) t;
+                        for (int k = k0; k < k1; k++) for (int r = r0; r < r1; r++) d[(k - c0) * width + r] = f[off + source[r] * hidden + k];
+                    } else {
+                        double[] f = (double[]) src, d = (double[]) t;
+                        for (int k = k0; k < k1; k++) for (int r = r0; r < r1; r++) d[(k - c0) * width + r] = f[off + source[r] * hidden + k];
+                    }
                 }
             }
-        }
-        if (single) ((FloatPointer) weights).asBuffer().put((float[]) to, 0, width * hidden);
-        else ((DoublePointer) weights).asBuffer().put((double[]) to, 0, width * hidden);
+            if (single) ((FloatPointer) to).asBuffer().put(c0 * width, (float[]) t, 0, (c1 - c0) * width);
+            else ((DoublePointer) to).asBuffer().put(c0 * width, (double[]) t, 0, (c1 - c0) * width);
+        });
+        return to;
     }
 
     /** n elements of src from off into the carried buffer of parity p at element at. */
@@ -215,7 +236,7 @@ final class RecurrentSlabs implements AutoCloseable {
 
     @Override
     public void close() {
-        weights.close();
+        if (ownsWeights) weights.close();
         scratch.close();
         carried[0].close();
         carried[1].close();

@@ -10,6 +10,7 @@ import dev.kindling.tensor.cpu.RecurrentKernels.Results
 import dev.kindling.tensor.cpu.RecurrentKernels.Steps
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeLessThan
+import io.kotest.matchers.shouldBe
 
 /**
  * The recurrent kernels with the hidden units cut into several slabs (run on several threads, each with
@@ -44,6 +45,46 @@ class RecurrentSlabsSpec : FunSpec({
         RecurrentKernels.backward(cell, steps, reverse, inputs, results, grads, slabs, parts)
         return listOfNotNull(results.out(), results.hN(), results.cN(), results.gates(), results.cells(),
                 grads.dGx(), grads.dGh(), grads.hPrev(), grads.dh0(), grads.dc0())
+    }
+
+    test("W_hh staged off-heap, split over the threads, is its rows regrouped by slab (backward: their transpose)") {
+        // hidden 130: four whole 32-wide tiles and a ragged one; with 4 gates enough work for the copy to be
+        // split over two threads (Parallel.GRAIN), with 1 gate not.
+        val h = 130
+        for (dtype in listOf(DType.FLOAT32, DType.FLOAT64)) {
+            for (gates in listOf(1, 4)) {
+                val width = gates * h
+                val w = NDArray.rand(Generator(11), dtype, width + 3, h).narrow(0, 2, width)
+                val v = w.contiguous().toDoubleArray()
+                for (slabs in listOf(1, 3)) {
+                    // Slab s owns units [lo, hi); its gate rows g * h + lo .. g * h + hi - 1 sit together from row gates * lo.
+                    val source = IntArray(width)
+                    for (s in 0 until slabs) {
+                        val lo = h * s / slabs
+                        val u = h * (s + 1) / slabs - lo
+                        for (g in 0 until gates) for (j in 0 until u) source[gates * lo + g * u + j] = g * h + lo + j
+                    }
+                    for (backward in listOf(false, true)) {
+                        val staged = RecurrentSlabs.stage(w, gates, slabs, backward)
+                        val got = DoubleArray(width * h)
+                        if (dtype == DType.FLOAT32) {
+                            val f = FloatArray(width * h)
+                            (staged as org.bytedeco.javacpp.FloatPointer).get(f)
+                            for (i in f.indices) got[i] = f[i].toDouble()
+                        } else {
+                            (staged as org.bytedeco.javacpp.DoublePointer).get(got)
+                        }
+                        staged.close()
+                        for (r in 0 until width) {
+                            for (k in 0 until h) {
+                                val at = if (backward) k * width + r else r * h + k
+                                got[at] shouldBe v[source[r] * h + k]
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     for (cell in Cell.values()) {
