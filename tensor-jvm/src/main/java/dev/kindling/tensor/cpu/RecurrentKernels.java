@@ -58,12 +58,6 @@ public final class RecurrentKernels {
             this.rows = r;
         }
 
-        private Steps(int[] start, int[] active, int rows) {
-            this.start = start;
-            this.active = active;
-            this.rows = rows;
-        }
-
         /** T steps of the full batch B: row t * B + b. */
         public static Steps padded(int steps, int batch) {
             if (steps < 1 || batch < 1) {
@@ -101,24 +95,6 @@ public final class RecurrentKernels {
         public int start(int t) { return start[t]; }
 
         public int active(int t) { return active[t]; }
-
-        /**
-         * Batch entries [from, from + count) alone, as a batch of their own: entry b here is entry from + b
-         * of this batch, in the same rows. Steps where none of them is active are left out (they are the
-         * last ones, as active counts never grow).
-         */
-        Steps entries(int from, int count) {
-            int t = 0;
-            while (t < active.length && active[t] > from) t++;
-            int[] s = new int[t], a = new int[t];
-            int r = 0;
-            for (int k = 0; k < t; k++) {
-                s[k] = start[k] + from;
-                a[k] = Math.min(active[k] - from, count);
-                r += a[k];
-            }
-            return new Steps(s, a, r);
-        }
 
         /** The row of entry b's previous step in processing order, or -1 where its previous state is the initial one. */
         int previous(int t, int b, boolean reverse) {
@@ -161,34 +137,41 @@ public final class RecurrentKernels {
         backward(cell, steps, reverse, in, out, grads, 0);
     }
 
-    /**
-     * {@link #forward} with the hidden units cut into {@code slabs} slabs (0: as many as pay; tests pick more).
-     * With {@code slabs} 0, a batch large enough is cut by entries instead ({@link RecurrentBatchParts}).
-     */
+    /** {@link #forward} with the hidden units cut into {@code slabs} slabs (0: as many as pay; tests pick more). */
     static void forward(Cell cell, Steps steps, boolean reverse, Inputs in, Results out, int slabs) {
-        forward(cell, steps, reverse, in, out, slabs, slabs == 0 ? RecurrentBatchParts.count(steps.batch()) : 1);
+        check(cell, steps, in);
+        Inputs rowIn = new Inputs(in.xProj(), in.wHh(), in.bIh(), in.bHh(), rowMajor(in.h0()), rowMajor(in.c0()));
+        Results rowOut = new Results(out.out(), rowMajorTarget(out.hN()), rowMajorTarget(out.cN()), out.gates(), out.cells());
+        pass(cell, steps, reverse, rowIn, rowOut, slabs).forward();
+        writeBack(rowOut.hN(), out.hN());
+        writeBack(rowOut.cN(), out.cN());
     }
 
-    /** {@link #backward} with the hidden units cut into {@code slabs} slabs, or the batch by entries. */
+    /** {@link #backward} with the hidden units cut into {@code slabs} slabs. */
     static void backward(Cell cell, Steps steps, boolean reverse, Inputs in, Results out, Gradients grads, int slabs) {
-        backward(cell, steps, reverse, in, out, grads, slabs, slabs == 0 ? RecurrentBatchParts.count(steps.batch()) : 1);
-    }
-
-    /** {@link #forward} with the batch cut into {@code parts} runs of entries when it is more than one, else by {@code slabs}. */
-    static void forward(Cell cell, Steps steps, boolean reverse, Inputs in, Results out, int slabs, int parts) {
         check(cell, steps, in);
-        if (parts > 1) RecurrentBatchParts.forward(cell, steps, reverse, in, out, parts);
-        else pass(cell, steps, reverse, in, out, slabs).forward();
+        Inputs rowIn = new Inputs(in.xProj(), in.wHh(), in.bIh(), in.bHh(), rowMajor(in.h0()), rowMajor(in.c0()));
+        Gradients rowGrads = new Gradients(grads.dOut(), rowMajor(grads.dhN()), rowMajor(grads.dcN()), grads.dGx(), grads.dGh(),
+                grads.hPrev(), rowMajorTarget(grads.dh0()), rowMajorTarget(grads.dc0()));
+        pass(cell, steps, reverse, rowIn, out, slabs).backward(rowGrads);
+        writeBack(rowGrads.dh0(), grads.dh0());
+        writeBack(rowGrads.dc0(), grads.dc0());
     }
 
-    /** {@link #backward} with the batch cut into {@code parts} runs of entries when it is more than one, else by {@code slabs}. */
-    static void backward(Cell cell, Steps steps, boolean reverse, Inputs in, Results out, Gradients grads, int slabs, int parts) {
-        check(cell, steps, in);
-        if (parts > 1) RecurrentBatchParts.backward(cell, steps, reverse, in, out, grads, parts);
-        else pass(cell, steps, reverse, in, out, slabs).backward(grads);
+    /**
+     * A [B, H] state the kernels read, with adjacent columns (as the layers pass them): the kernels copy
+     * each row of it whole. Any other layout is copied into that one first.
+     */
+    private static NDArray rowMajor(NDArray m) { return m == null || m.stridesRef()[1] == 1 ? m : m.contiguous(); }
+
+    /** A [B, H] state the kernels write: m itself, or a row-major array to write instead and copy into m after. */
+    private static NDArray rowMajorTarget(NDArray m) {
+        return m == null || m.stridesRef()[1] == 1 ? m : NDArray.zeros(m.dtype(), m.shape());
     }
 
-    static RecurrentPass pass(Cell cell, Steps steps, boolean reverse, Inputs in, Results out, int slabs) {
+    private static void writeBack(NDArray written, NDArray target) { if (written != target) target.copy_(written); }
+
+    private static RecurrentPass pass(Cell cell, Steps steps, boolean reverse, Inputs in, Results out, int slabs) {
         return in.wHh().dtype() == DType.FLOAT32 ? new FloatRecurrentPass(cell, steps, reverse, in, out, slabs)
                 : new DoubleRecurrentPass(cell, steps, reverse, in, out, slabs);
     }

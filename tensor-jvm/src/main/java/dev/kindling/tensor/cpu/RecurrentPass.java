@@ -40,8 +40,6 @@ abstract class RecurrentPass {
     int doo, dold, gxo, gxld, gho, ghld, hpo, hpld;
     /** How many slabs the hidden units are cut into. */
     private final int slabs;
-    /** W_hh staged once for this pass and others over the same weights ({@link RecurrentSlabs#stage}), or null. */
-    private org.bytedeco.javacpp.Pointer stagedWeights;
 
     RecurrentPass(Cell cell, Steps steps, boolean reverse, Inputs in, Results res, int slabs) {
         this.cell = cell;
@@ -92,12 +90,6 @@ abstract class RecurrentPass {
         }
     }
 
-    /** Runs on W_hh already staged for one slab (forward or backward, as the call that follows), not staging its own. */
-    RecurrentPass sharing(org.bytedeco.javacpp.Pointer staged) {
-        stagedWeights = staged;
-        return this;
-    }
-
     /** A zeroed array of the pass's element type. */
     abstract Object array(int n);
 
@@ -125,21 +117,18 @@ abstract class RecurrentPass {
     abstract void addPartial(Slab sl, Object part, int rows, boolean add);
 
     void forward() {
-        NDArray h = in.h0().copy(), c = cell == Cell.LSTM ? in.c0().copy() : null;
         int count = steps.count();
-        try (RecurrentSlabs gemm = RecurrentSlabs.forward(in.wHh(), cell.gates, batch, slabs, stagedWeights)) {
+        try (RecurrentSlabs gemm = RecurrentSlabs.forward(in.wHh(), cell.gates, batch, slabs)) {
             gemm.initState(in.h0());
-            Slab[] slab = slabs(gemm, h, c, false);
+            Slab[] slab = slabs(gemm, in.h0(), in.c0(), false);
             for (int k = 0; k < count; k++) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t), step = k;
                 Parallel.forRange(slab.length, Long.MAX_VALUE / slab.length, (lo, hi) -> {
                     for (long s = lo; s < hi; s++) forwardSlab(gemm, slab, (int) s, step, act, r0);
                 });
             }
-            unload(slab, h, c);
+            unload(slab, res.hN(), cell == Cell.LSTM ? res.cN() : null);
         }
-        res.hN().copy_(h);
-        if (c != null) res.cN().copy_(c);
     }
 
     /** Slab s at forward step {@code step}: its GEMM, its gate kernels, and the copies out. */
@@ -164,7 +153,6 @@ abstract class RecurrentPass {
     }
 
     void backward(Gradients g) {
-        NDArray dh = g.dhN().copy(), dc = cell == Cell.LSTM ? g.dcN().copy() : null;
         doo = offset(g.dOut());
         dold = ld(g.dOut());
         gxo = offset(g.dGx());
@@ -175,8 +163,8 @@ abstract class RecurrentPass {
         hpld = ld(g.hPrev());
         bindBackward(g);
         int count = steps.count();
-        try (RecurrentSlabs gemm = RecurrentSlabs.backward(in.wHh(), cell.gates, batch, slabs, stagedWeights)) {
-            Slab[] slab = slabs(gemm, dh, dc, true);
+        try (RecurrentSlabs gemm = RecurrentSlabs.backward(in.wHh(), cell.gates, batch, slabs)) {
+            Slab[] slab = slabs(gemm, g.dhN(), cell == Cell.LSTM ? g.dcN() : null, true);
             int waiting = 0;
             for (int k = 0; k < count; k++) {
                 // Rows the previous step ran have their dh partly in that step's partials; for the rest
@@ -188,10 +176,8 @@ abstract class RecurrentPass {
                 waiting = act;
             }
             for (int s = 0; s < slab.length; s++) addPartials(gemm, slab, s, count - 1, waiting);
-            unload(slab, dh, dc);
+            unload(slab, g.dh0(), cell == Cell.LSTM ? g.dc0() : null);
         }
-        g.dh0().copy_(dh);
-        if (dc != null) g.dc0().copy_(dc);
     }
 
     /**
@@ -229,27 +215,34 @@ abstract class RecurrentPass {
         }
     }
 
-    /** Each slab's arrays, its h and c (backward: dh and dc) loaded from the running [B, H] state. */
+    /**
+     * Each slab's arrays, its h and c (backward: dh and dc) loaded from the initial state [B, H] (any row
+     * stride, unit column stride). Raw row copies, here and in {@link #unload}: no temporaries, and none of
+     * the generic strided walks, whose recompilation for these shapes cost the JIT's time in a run's first
+     * steps.
+     */
     private Slab[] slabs(RecurrentSlabs gemm, NDArray h, NDArray c, boolean backward) {
         Slab[] slab = new Slab[gemm.count()];
         Object hd = data(h), cd = data(c);
+        int ho = offset(h), hld = ld(h), co = offset(c), cld = ld(c);
         for (int s = 0; s < slab.length; s++) {
             Slab sl = slab[s] = new Slab(this, gemm.lo(s), gemm.hi(s), backward);
             for (int b = 0; b < batch; b++) {
-                Rows.copy(hd, b * hidden + sl.lo, sl.h, b * sl.u, sl.u);
-                if (cd != null) Rows.copy(cd, b * hidden + sl.lo, sl.c, b * sl.u, sl.u);
+                Rows.copy(hd, ho + b * hld + sl.lo, sl.h, b * sl.u, sl.u);
+                if (cd != null) Rows.copy(cd, co + b * cld + sl.lo, sl.c, b * sl.u, sl.u);
             }
         }
         return slab;
     }
 
-    /** The slabs' final h and c (backward: dh and dc) back into the running [B, H] state. */
+    /** The slabs' final h and c (backward: dh and dc) into the final state [B, H] (c may be null). */
     private void unload(Slab[] slab, NDArray h, NDArray c) {
         Object hd = data(h), cd = data(c);
+        int ho = offset(h), hld = ld(h), co = offset(c), cld = ld(c);
         for (Slab sl : slab) {
             for (int b = 0; b < batch; b++) {
-                Rows.copy(sl.h, b * sl.u, hd, b * hidden + sl.lo, sl.u);
-                if (cd != null) Rows.copy(sl.c, b * sl.u, cd, b * hidden + sl.lo, sl.u);
+                Rows.copy(sl.h, b * sl.u, hd, ho + b * hld + sl.lo, sl.u);
+                if (cd != null) Rows.copy(sl.c, b * sl.u, cd, co + b * cld + sl.lo, sl.u);
             }
         }
     }

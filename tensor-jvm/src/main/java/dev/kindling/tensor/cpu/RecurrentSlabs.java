@@ -36,8 +36,6 @@ final class RecurrentSlabs implements AutoCloseable {
     private final int[] bounds;
     /** The regrouped weights, and each slab's block of them (views made once, not at every step). */
     private final Pointer weights;
-    /** False when the weights were staged once for several passes, which close them themselves. */
-    private final boolean ownsWeights;
     private final Pointer[] slabWeights;
     /** Forward: each slab's gate product [G*u, act]. Backward: each slab's staged gate gradients [act, G*u]. */
     private final Pointer scratch;
@@ -51,17 +49,15 @@ final class RecurrentSlabs implements AutoCloseable {
     private final DoubleBuffer scratchD;
     private final DoubleBuffer[] carriedD;
 
-    private RecurrentSlabs(NDArray wHh, int gates, int batch, int slabs, boolean backward, Pointer staged) {
+    private RecurrentSlabs(NDArray wHh, int gates, int batch, int slabs, boolean backward) {
         this.single = wHh.dtype() == DType.FLOAT32;
         this.hidden = wHh.shapeRef()[1];
         this.gates = gates;
         this.batch = batch;
         int count = Math.max(1, Math.min(slabs, hidden)), width = gates * hidden;
-        if (staged != null && count != 1) throw new IllegalStateException("recurrent slabs: shared weights are staged for one slab");
         bounds = new int[count + 1];
         for (int s = 0; s <= count; s++) bounds[s] = (int) ((long) hidden * s / count);
-        ownsWeights = staged == null;
-        weights = ownsWeights ? stage(wHh, gates, count, backward) : staged;
+        weights = stage(wHh, gates, count, backward);
         scratch = allocate(width * batch);
         carried = new Pointer[]{allocate(backward ? count * hidden * batch : batch * hidden),
                                 allocate(backward ? count * hidden * batch : batch * hidden)};
@@ -79,17 +75,14 @@ final class RecurrentSlabs implements AutoCloseable {
         carriedD = single ? null : new DoubleBuffer[]{((DoublePointer) carried[0]).asBuffer(), ((DoublePointer) carried[1]).asBuffer()};
     }
 
-    /**
-     * Slabs for a forward pass over W_hh [G*H, H], batches of up to {@code batch} rows; {@code staged}, when
-     * not null, is W_hh as {@link #stage} left it for one slab, shared with other passes and not closed here.
-     */
-    static RecurrentSlabs forward(NDArray wHh, int gates, int batch, int slabs, Pointer staged) {
-        return new RecurrentSlabs(wHh, gates, batch, slabs, false, staged);
+    /** Slabs for a forward pass over W_hh [G*H, H], batches of up to {@code batch} rows. */
+    static RecurrentSlabs forward(NDArray wHh, int gates, int batch, int slabs) {
+        return new RecurrentSlabs(wHh, gates, batch, slabs, false);
     }
 
-    /** Slabs for backpropagation through time over the same W_hh (staged by {@link #stage} for backward, or null). */
-    static RecurrentSlabs backward(NDArray wHh, int gates, int batch, int slabs, Pointer staged) {
-        return new RecurrentSlabs(wHh, gates, batch, slabs, true, staged);
+    /** Slabs for backpropagation through time over the same W_hh. */
+    static RecurrentSlabs backward(NDArray wHh, int gates, int batch, int slabs) {
+        return new RecurrentSlabs(wHh, gates, batch, slabs, true);
     }
 
     int count() { return bounds.length - 1; }
@@ -169,7 +162,8 @@ final class RecurrentSlabs implements AutoCloseable {
      * W_hh off-heap as {@code slabs} slabs read it: its rows regrouped so slab s's gate rows (g * H + lo ..
      * g * H + hi, for each gate g) sit together from row G * lo; backward stores the transpose of that,
      * [H, G*H]. The rows (backward: the columns) are split over the threads, each copying or transposing
-     * its own: 1 MiB of LSTM weights on every pass. The caller owns the result.
+     * its own: 1 MiB of LSTM weights on every pass, which the caller alone copied before the slabs
+     * started. The caller owns the result.
      */
     static Pointer stage(NDArray wHh, int gates, int slabs, boolean backward) {
         NDArray w = wHh.contiguous();
@@ -236,7 +230,7 @@ final class RecurrentSlabs implements AutoCloseable {
 
     @Override
     public void close() {
-        if (ownsWeights) weights.close();
+        weights.close();
         scratch.close();
         carried[0].close();
         carried[1].close();
