@@ -245,9 +245,10 @@ class ReductionsSpec : FunSpec({
 
     test("softmax and logSoftmax, and their backward, over the last dim (fused passes per row) match their formulas") {
         for (dtype in listOf(DType.FLOAT32, DType.FLOAT64)) {
-            // Few short rows (Math.exp), many short rows in groups over the threads, and long rows of the
-            // vectorised exp, each row a group of its own; from offset views of wider tensors.
-            for ((rows, n) in listOf(7 to 5, 2000 to 3, 40 to 3001)) {
+            // Few short rows (the composed form, below the fused kernel's size), then two shapes of a million
+            // elements or more for the fused kernel: many short rows in groups over the threads, and long rows,
+            // each a group of its own; from offset views of wider tensors.
+            for ((rows, n) in listOf(7 to 5, 349_526 to 3, 350 to 3001)) {
                 val g = Generator(rows + n.toLong())
                 val logits = NDArray.rand(g, dtype, rows, n + 2).mul(12.0).sub(6.0).narrow(1, 1, n)
                 val grad = NDArray.rand(g, dtype, rows, n + 1).sub(0.5).narrow(1, 1, n)

@@ -211,15 +211,29 @@ public final class CpuBackend implements Backend {
         return true;
     }
 
+    /**
+     * Below this many elements softmax's backward is composed from kernels a training run has compiled
+     * already: its temporaries are cheap there, and the fused kernel's own compilation cost C2 about 30 ms
+     * inside the first steps of a run with a classifier's loss (in the peers' LeNet and LSTM windows).
+     */
+    private static final long FUSED_SOFTMAX_BACKWARD_MIN = 1 << 20;
+
     @Override
     public boolean softmaxBackwardRows(NDArray y, NDArray g, boolean log, NDArray out) {
         if (g.dtype() != y.dtype()) return false;
         if (ThroughFloat.needed(y)) {
+            // 16-bit floats always: computed in float32 and rounded once, as their forward.
             NDArray target = ThroughFloat.target(out);
-            softmaxBackwardRows(ThroughFloat.widen(y), ThroughFloat.widen(g), log, target);
+            softmaxBackward(ThroughFloat.widen(y), ThroughFloat.widen(g), log, target);
             ThroughFloat.narrow(target, out);
             return true;
         }
+        if (y.numel() < FUSED_SOFTMAX_BACKWARD_MIN) return false;
+        softmaxBackward(y, g, log, out);
+        return true;
+    }
+
+    private static void softmaxBackward(NDArray y, NDArray g, boolean log, NDArray out) {
         int n = y.shapeRef()[y.dim() - 1];
         long rows = y.numel() / n;
         if (y.dtype() == DType.FLOAT32) {
@@ -227,7 +241,6 @@ public final class CpuBackend implements Backend {
         } else {
             SoftmaxRows.backward((double[]) data(y), y.offset(), (double[]) data(g), g.offset(), (double[]) data(out), out.offset(), rows, n, log);
         }
-        return true;
     }
 
     @Override

@@ -60,7 +60,8 @@ final class SoftmaxRows {
      * The gradient of softmax (log-softmax when {@code log}) for rows of length n, from its output y and
      * the gradient g of that output, into o: softmax y (g - sum(g y)); log-softmax g - exp(y) sum(g). The
      * composed form is four tensor ops and three temporaries the size of the input: over a 10,000-class
-     * vocabulary, [1120, 10000], cross-entropy's backward took 20 ms.
+     * vocabulary, [1120, 10000], cross-entropy's backward took 20 ms. For large tensors only (see
+     * CpuBackend.softmaxBackwardRows).
      *
      * <p>A group of rows is copied into two arrays indexed from 0 and the result formed in one of them:
      * C2 (JDK 17) vectorises only loops whose arrays share one index expression. The arithmetic is the
