@@ -129,26 +129,12 @@ final class Blas {
          * operand, against the dozens of microseconds a slab's product takes.
          */
         private GemmOperand.Run copyIn(GemmOperand o) {
-            Object from = o == a ? ha : hb;
-            Pointer to = o == a ? pa : pb;
-            int off = o.offset;
-            if (single) {
-                FloatBuffer view = ((FloatPointer) to).asBuffer();
-                return (at, count) -> view.put(at, (float[]) from, off + at, count);
-            }
-            DoubleBuffer view = ((DoublePointer) to).asBuffer();
-            return (at, count) -> view.put(at, (double[]) from, off + at, count);
+            return new Copy(o == a ? pa : pb, o == a ? ha : hb, o.offset, false);
         }
 
         /** Copies runs of C from its buffer back to the heap. */
         private GemmOperand.Run copyOut() {
-            int off = c.offset;
-            if (single) {
-                FloatBuffer view = ((FloatPointer) pc).asBuffer();
-                return (at, count) -> view.get(at, (float[]) hc, off + at, count);
-            }
-            DoubleBuffer view = ((DoublePointer) pc).asBuffer();
-            return (at, count) -> view.get(at, (double[]) hc, off + at, count);
+            return new Copy(pc, hc, c.offset, true);
         }
 
         /** Product i, cut into slabs over the threads, each running {@code copies} around its share. */
@@ -171,6 +157,41 @@ final class Blas {
             @Override
             public void out(boolean byRows, int lo, int hi) {}
         };
+    }
+
+    /**
+     * Runs of one matrix between its heap array (from {@code offset}) and its off-heap buffer, in one
+     * direction. One final class for every copy, both ways and both types, so the call in
+     * GemmOperand.forEachRun's loops always meets the same receiver: with a lambda per direction C2 had
+     * speculated on one and recompiled the loops twice after failed speculation (~40 ms of compile time
+     * in the peers' MLP window, -XX:+LogCompilation).
+     */
+    private static final class Copy implements GemmOperand.Run {
+        private final FloatBuffer floats;
+        private final DoubleBuffer doubles;
+        private final Object heap;
+        private final int offset;
+        private final boolean toHeap;
+
+        Copy(Pointer buffer, Object heap, int offset, boolean toHeap) {
+            this.floats = buffer instanceof FloatPointer f ? f.asBuffer() : null;
+            this.doubles = floats == null ? ((DoublePointer) buffer).asBuffer() : null;
+            this.heap = heap;
+            this.offset = offset;
+            this.toHeap = toHeap;
+        }
+
+        @Override
+        public void copy(int at, int count) {
+            if (floats != null) {
+                if (toHeap) floats.get(at, (float[]) heap, offset + at, count);
+                else floats.put(at, (float[]) heap, offset + at, count);
+            } else if (toHeap) {
+                doubles.get(at, (double[]) heap, offset + at, count);
+            } else {
+                doubles.put(at, (double[]) heap, offset + at, count);
+            }
+        }
     }
 
     /** Small products: c[i][j] = sum_p a[i][p] b[p][j], any strides, accumulated in double. */
