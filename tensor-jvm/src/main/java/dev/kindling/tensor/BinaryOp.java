@@ -56,6 +56,8 @@ public enum BinaryOp {
     }
 
     private final Kind kind;
+    /** Computed once: every op names itself for its checks before it runs, so this is on every call's path. */
+    private final String opName = name().toLowerCase(java.util.Locale.ROOT);
 
     BinaryOp(Kind kind) { this.kind = kind; }
 
@@ -63,7 +65,7 @@ public enum BinaryOp {
 
     public boolean boolResult() { return kind == Kind.COMPARISON || kind == Kind.LOGICAL; }
 
-    public String opName() { return name().toLowerCase(java.util.Locale.ROOT); }
+    public String opName() { return opName; }
 
     public abstract double apply(double a, double b);
 

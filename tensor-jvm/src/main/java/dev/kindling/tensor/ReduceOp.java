@@ -8,5 +8,8 @@ public enum ReduceOp {
     /** True when every element is non-zero (bool result). */
     ALL;
 
-    public String opName() { return name().toLowerCase(java.util.Locale.ROOT); }
+    /** Computed once: every reduction names itself for its checks before it runs. */
+    private final String opName = name().toLowerCase(java.util.Locale.ROOT);
+
+    public String opName() { return opName; }
 }

@@ -34,13 +34,15 @@ public enum UnaryOp {
     LOGICAL_NOT(false) { public double apply(double x) { return x == 0 ? 1 : 0; } public long applyLong(long x) { return x == 0 ? 1 : 0; } };
 
     private final boolean floatResult;
+    /** Computed once: every op names itself for its checks before it runs, so this is on every call's path. */
+    private final String opName = name().toLowerCase(java.util.Locale.ROOT);
 
     UnaryOp(boolean floatResult) { this.floatResult = floatResult; }
 
     /** True when an integer input is first converted to the default float type (exp of an int is a float). */
     public boolean floatResult() { return floatResult; }
 
-    public String opName() { return name().toLowerCase(java.util.Locale.ROOT); }
+    public String opName() { return opName; }
 
     public abstract double apply(double x);
 
