@@ -294,10 +294,19 @@ public final class NDArray {
         return new NDArray(storage, newShape, newStrides, newOffset);
     }
 
+    /**
+     * Strides that view this array's elements in shape s, or null where no view can. A dense array takes
+     * s's own dense strides: most reshapes are of those, and the general walk (Shapes.viewStrides) is a
+     * branchy loop C2 compiled three times over in a training run's first steps as shapes came and went.
+     */
+    private int[] viewStridesFor(int[] s) {
+        return contiguous ? Shapes.contiguousStrides(s) : Shapes.viewStrides(shape, strides, s);
+    }
+
     /** Same elements in a new shape; a view when the strides allow it, else a copy (torch.reshape). */
     public NDArray reshape(int... newShape) {
         int[] s = Shapes.infer("reshape", newShape, numel());
-        int[] st = Shapes.viewStrides(shape, strides, s);
+        int[] st = viewStridesFor(s);
         if (st != null) return view(s, st, offset);
         return copy().reshape(s);
     }
@@ -305,7 +314,7 @@ public final class NDArray {
     /** Like reshape, but fails instead of copying (torch.view). */
     public NDArray view(int... newShape) {
         int[] s = Shapes.infer("view", newShape, numel());
-        int[] st = Shapes.viewStrides(shape, strides, s);
+        int[] st = viewStridesFor(s);
         if (st == null) {
             throw new IllegalArgumentException("view: shape " + Shapes.str(newShape) + " is incompatible with the strides "
                     + Shapes.str(strides) + " of a tensor of shape " + Shapes.str(shape) + "; use reshape (which copies) instead");
@@ -989,7 +998,7 @@ public final class NDArray {
     /** Collapses the batch dims of a broadcast batch of matrices into one without copying when possible. */
     private NDArray reshape3(int bn, int rows, int cols) {
         int[] s = new int[]{bn, rows, cols};
-        int[] st = Shapes.viewStrides(shape, strides, s);
+        int[] st = viewStridesFor(s);
         if (st != null) return view(s, st, offset);
         // Batch dims that do not merge (e.g. an expanded middle dim): keep each matrix's layout, copy the batch.
         NDArray c = copy();
