@@ -50,6 +50,12 @@ public final class CpuBackend implements Backend {
     @Override
     public void copy(NDArray src, NDArray dst) {
         Object s = data(src), d = data(dst);
+        if (src.dtype() == dst.dtype() && src.isContiguous() && dst.isContiguous() && dst.numel() > 0 && dst.numel() <= Parallel.GRAIN
+                && java.util.Arrays.equals(src.shapeRef(), dst.shapeRef())) {
+            // Small dense copies (biases, states, targets read back): one arraycopy, without planning a walk.
+            System.arraycopy(s, src.offset(), d, dst.offset(), (int) dst.numel());
+            return;
+        }
         Strided it = Strided.of(dst, src);
         int ds = it.innerStride(0), ss = it.innerStride(1);
         if (src.dtype() == dst.dtype() && ds == 1 && ss == 1) {
