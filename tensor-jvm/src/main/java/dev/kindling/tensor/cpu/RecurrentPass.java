@@ -120,7 +120,7 @@ abstract class RecurrentPass {
         int count = steps.count();
         try (RecurrentSlabs gemm = RecurrentSlabs.forward(in.wHh(), cell.gates, batch, slabs)) {
             gemm.initState(in.h0());
-            Slab[] slab = slabs(gemm, in.h0(), in.c0(), false);
+            Slab[] slab = slabs(gemm, in.h0(), cell == Cell.LSTM ? in.c0() : null, false);
             for (int k = 0; k < count; k++) {
                 int t = reverse ? count - 1 - k : k, act = steps.active(t), r0 = steps.start(t), step = k;
                 Parallel.forRange(slab.length, Long.MAX_VALUE / slab.length, (lo, hi) -> {

@@ -162,8 +162,8 @@ final class RecurrentSlabs implements AutoCloseable {
      * W_hh off-heap as {@code slabs} slabs read it: its rows regrouped so slab s's gate rows (g * H + lo ..
      * g * H + hi, for each gate g) sit together from row G * lo; backward stores the transpose of that,
      * [H, G*H]. The rows (backward: the columns) are split over the threads, each copying or transposing
-     * its own: 1 MiB of LSTM weights on every pass, which the caller alone copied before the slabs
-     * started. The caller owns the result.
+     * its own: an LSTM's W_hh is 1 MiB, staged on every pass, and the calling thread alone used to copy it
+     * while the other cores waited. The caller owns the result.
      */
     static Pointer stage(NDArray wHh, int gates, int slabs, boolean backward) {
         NDArray w = wHh.contiguous();
