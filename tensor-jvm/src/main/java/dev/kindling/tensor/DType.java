@@ -83,10 +83,13 @@ public enum DType {
         }
     }
 
+    /** values() copies the array on every call; kernels wrap raw arrays (and so call ofArray) per image. */
+    private static final DType[] ALL = values();
+
     /** The dtype a Java array holds (the inverse of {@link #javaType()}); {@code op} names the caller in the error. */
     public static DType ofArray(String op, Object array) {
         Class<?> element = array == null ? null : array.getClass().getComponentType();
-        for (DType t : values()) if (t.javaType() == element) return t;
+        for (DType t : ALL) if (t.javaType() == element) return t;
         throw new IllegalArgumentException(op + ": unsupported array type " + (array == null ? "null" : array.getClass().getSimpleName())
                 + " (use float[], double[], int[], long[], boolean[], short[] (float16 bits) or char[] (bfloat16 bits))");
     }
