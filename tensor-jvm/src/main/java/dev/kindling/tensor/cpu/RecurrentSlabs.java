@@ -54,9 +54,8 @@ final class RecurrentSlabs implements AutoCloseable {
         this.hidden = wHh.shapeRef()[1];
         this.gates = gates;
         this.batch = batch;
-        int count = Math.max(1, Math.min(slabs, hidden)), width = gates * hidden;
-        bounds = new int[count + 1];
-        for (int s = 0; s <= count; s++) bounds[s] = (int) ((long) hidden * s / count);
+        bounds = bounds(hidden, slabs);
+        int count = bounds.length - 1, width = gates * hidden;
         weights = stage(wHh, gates, count, backward);
         scratch = allocate(width * batch);
         carried = new Pointer[]{allocate(backward ? count * hidden * batch : batch * hidden),
@@ -83,6 +82,14 @@ final class RecurrentSlabs implements AutoCloseable {
     /** Slabs for backpropagation through time over the same W_hh. */
     static RecurrentSlabs backward(NDArray wHh, int gates, int batch, int slabs) {
         return new RecurrentSlabs(wHh, gates, batch, slabs, true);
+    }
+
+    /** Where the hidden units are cut for {@code slabs} slabs (at most one per unit): slab s owns [b[s], b[s + 1]). */
+    private static int[] bounds(int hidden, int slabs) {
+        int count = Math.max(1, Math.min(slabs, hidden));
+        int[] b = new int[count + 1];
+        for (int s = 0; s <= count; s++) b[s] = (int) ((long) hidden * s / count);
+        return b;
     }
 
     int count() { return bounds.length - 1; }
@@ -168,10 +175,10 @@ final class RecurrentSlabs implements AutoCloseable {
     static Pointer stage(NDArray wHh, int gates, int slabs, boolean backward) {
         NDArray w = wHh.contiguous();
         boolean single = w.dtype() == DType.FLOAT32;
-        int hidden = w.shapeRef()[1], width = gates * hidden, count = Math.max(1, Math.min(slabs, hidden));
-        int[] source = new int[width];
-        for (int s = 0; s < count; s++) {
-            int lo = (int) ((long) hidden * s / count), u = (int) ((long) hidden * (s + 1) / count) - lo;
+        int hidden = w.shapeRef()[1], width = gates * hidden;
+        int[] bounds = bounds(hidden, slabs), source = new int[width];
+        for (int s = 0; s + 1 < bounds.length; s++) {
+            int lo = bounds[s], u = bounds[s + 1] - lo;
             for (int g = 0; g < gates; g++) for (int j = 0; j < u; j++) source[gates * lo + g * u + j] = g * hidden + lo + j;
         }
         long n = (long) width * hidden;
