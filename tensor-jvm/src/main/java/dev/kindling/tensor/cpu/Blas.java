@@ -2,6 +2,7 @@ package dev.kindling.tensor.cpu;
 
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.NDArray;
+import java.nio.Buffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.DoublePointer;
@@ -67,6 +68,7 @@ final class Blas {
         private final boolean single;
         private final Object ha, hb, hc;
         private final Pointer pa, pb, pc;
+        private final Buffer va, vb, vc;
 
         Staged(Staging s, NDArray a, NDArray b, NDArray out) {
             int batch = a.shape()[0];
@@ -83,6 +85,9 @@ final class Blas {
             pa = single ? s.floats(0, this.a.span(batch)) : s.doubles(0, this.a.span(batch));
             pb = single ? s.floats(1, this.b.span(batch)) : s.doubles(1, this.b.span(batch));
             pc = single ? s.floats(2, c.span(batch)) : s.doubles(2, c.span(batch));
+            va = s.view(single, 0);
+            vb = s.view(single, 1);
+            vc = s.view(single, 2);
         }
 
         /** Product i through {@link ThreadedGemm}: the shared operand staged here, the rest by the slabs. */
@@ -123,18 +128,14 @@ final class Blas {
             o.forEachRun(i, 0, o.rows, 0, o.cols, copyIn(o));
         }
 
-        /**
-         * Copies runs of o from the heap into its buffer. Each call makes its own view of the buffer, as
-         * java.nio buffers are not documented safe to share between threads: one JNI call per slab and
-         * operand, against the dozens of microseconds a slab's product takes.
-         */
+        /** Copies runs of o from the heap into its buffer. */
         private GemmOperand.Run copyIn(GemmOperand o) {
-            return new Copy(o == a ? pa : pb, o == a ? ha : hb, o.offset, false);
+            return new Copy(o == a ? va : vb, o == a ? ha : hb, o.offset, false);
         }
 
         /** Copies runs of C from its buffer back to the heap. */
         private GemmOperand.Run copyOut() {
-            return new Copy(pc, hc, c.offset, true);
+            return new Copy(vc, hc, c.offset, true);
         }
 
         /** Product i, cut into slabs over the threads, each running {@code copies} around its share. */
@@ -173,9 +174,9 @@ final class Blas {
         private final int offset;
         private final boolean toHeap;
 
-        Copy(Pointer buffer, Object heap, int offset, boolean toHeap) {
-            this.floats = buffer instanceof FloatPointer f ? f.asBuffer() : null;
-            this.doubles = floats == null ? ((DoublePointer) buffer).asBuffer() : null;
+        Copy(Buffer view, Object heap, int offset, boolean toHeap) {
+            this.floats = view instanceof FloatBuffer f ? f : null;
+            this.doubles = floats == null ? (DoubleBuffer) view : null;
             this.heap = heap;
             this.offset = offset;
             this.toHeap = toHeap;
@@ -213,10 +214,20 @@ final class Blas {
         }
     }
 
-    /** Grow-only off-heap buffers, three per type (A, B, C), owned by one thread. */
+    /**
+     * Grow-only off-heap buffers, three per type (A, B, C), owned by one thread, each with a java.nio view
+     * made once when it is allocated. Making a view per copy instead was a JNI call (NewDirectByteBuffer)
+     * and two buffer objects each time: a per-image convolution makes three copies around each of the ~300
+     * small products of a LeNet step, and the view-making code was half the bytecode the C2 compile of
+     * {@link #matmul} inlined (-XX:+LogCompilation: 5190 bytes, 2336 without). The slab threads share a
+     * view: they only use its absolute bulk get/put, on disjoint runs, which read the view's address and
+     * limit and never change its state.
+     */
     private static final class Staging {
         private final FloatPointer[] floats = new FloatPointer[3];
         private final DoublePointer[] doubles = new DoublePointer[3];
+        private final FloatBuffer[] floatViews = new FloatBuffer[3];
+        private final DoubleBuffer[] doubleViews = new DoubleBuffer[3];
 
         FloatPointer floats(int slot, long n) {
             FloatPointer p = floats[slot];
@@ -224,6 +235,7 @@ final class Blas {
                 if (p != null) p.close();
                 p = new FloatPointer(grow(n));
                 floats[slot] = p;
+                floatViews[slot] = p.asBuffer();
             }
             return p.position(0);
         }
@@ -234,8 +246,14 @@ final class Blas {
                 if (p != null) p.close();
                 p = new DoublePointer(grow(n));
                 doubles[slot] = p;
+                doubleViews[slot] = p.asBuffer();
             }
             return p.position(0);
+        }
+
+        /** The view of slot's buffer, as last sized by {@link #floats} or {@link #doubles}. */
+        Buffer view(boolean single, int slot) {
+            return single ? floatViews[slot] : doubleViews[slot];
         }
 
         private static long grow(long n) {
