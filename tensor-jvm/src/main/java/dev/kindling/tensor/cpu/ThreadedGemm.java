@@ -111,12 +111,18 @@ final class ThreadedGemm {
         return transposed ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
     }
 
+    /**
+     * p moved on by index elements, as a new pointer: the caller's may be shared with other slabs. At
+     * index 0 that is p itself, which saves a per-image convolution's small products three pointer
+     * copies each, and each copy of a pointer that owns its memory gets a deallocator of its own from
+     * JavaCPP (a PhantomReference).
+     */
     private static FloatPointer at(FloatPointer p, long index) {
-        return new FloatPointer(p).position(p.position() + index);
+        return index == 0 ? p : new FloatPointer(p).position(p.position() + index);
     }
 
     private static DoublePointer at(DoublePointer p, long index) {
-        return new DoublePointer(p).position(p.position() + index);
+        return index == 0 ? p : new DoublePointer(p).position(p.position() + index);
     }
 
     static {
