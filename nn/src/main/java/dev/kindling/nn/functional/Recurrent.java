@@ -151,22 +151,27 @@ public final class Recurrent {
         return cell == Cell.LSTM ? new Tensor[]{r[0], r[2].squeeze(0)} : new Tensor[]{r[0]};
     }
 
-    /** One layer, both directions: the input projection as one GEMM, then the recurrence. */
+    /**
+     * One layer, both directions: the input projection as one GEMM, then the recurrence. Inputs as
+     * {@link RecurrentLayer} takes them: x, both directions' W_ih stacked, then W_hh, b_ih, b_hh per
+     * direction, then h0 (and c0).
+     */
     private static Tensor[] layer(Cell cell, Steps steps, int hidden, Tensor x, List<Tensor> w, boolean hasBiases, int d,
                                   Tensor h0, Tensor c0) {
         int per = hasBiases ? 4 : 2;
         List<Tensor> wIh = new ArrayList<>(d);
-        Tensor[] in = new Tensor[1 + 3 * d + (cell == Cell.LSTM ? 2 : 1)];
+        Tensor[] in = new Tensor[2 + 3 * d + (cell == Cell.LSTM ? 2 : 1)];
         for (int k = 0; k < d; k++) {
             wIh.add(w.get(k * per));
-            in[1 + 3 * k] = w.get(k * per + 1);
-            in[2 + 3 * k] = hasBiases ? w.get(k * per + 2) : null;
-            in[3 + 3 * k] = hasBiases ? w.get(k * per + 3) : null;
+            in[2 + 3 * k] = w.get(k * per + 1);
+            in[3 + 3 * k] = hasBiases ? w.get(k * per + 2) : null;
+            in[4 + 3 * k] = hasBiases ? w.get(k * per + 3) : null;
         }
         checkDtypes(cell, x, w, h0, c0);
-        in[0] = Tensor.linear(x, d == 1 ? wIh.get(0) : Tensor.cat(wIh, 0), null);
-        in[1 + 3 * d] = h0;
-        if (cell == Cell.LSTM) in[2 + 3 * d] = c0;
+        in[0] = x;
+        in[1] = d == 1 ? wIh.get(0) : Tensor.cat(wIh, 0);
+        in[2 + 3 * d] = h0;
+        if (cell == Cell.LSTM) in[3 + 3 * d] = c0;
         if (fused(x)) return new RecurrentLayer(cell, steps, hidden, d).apply(in);
         return RecurrentComposite.layer(cell, steps, hidden, d, in);
     }

@@ -106,7 +106,8 @@ public final class RecurrentKernels {
     /**
      * What one direction reads: the input projection xProj [N, G*H] (x W_ih^T, any row stride, unit
      * column stride, so a column block of both directions' projection works), wHh [G*H, H], the biases
-     * [G*H] (null for none), and the initial state h0 [B, H] and, for LSTM, c0 [B, H].
+     * [G*H] (null for none), and the initial state h0 [B, H] and, for LSTM, c0 [B, H]. Only forward
+     * reads xProj: backward takes null there as well.
      */
     public record Inputs(NDArray xProj, NDArray wHh, NDArray bIh, NDArray bHh, NDArray h0, NDArray c0) {}
 
@@ -114,7 +115,8 @@ public final class RecurrentKernels {
      * What forward writes: out [N, H] (h at every row; any row stride), the final state hN and cN
      * [B, H] (cN LSTM only), and for backward the activated gates [N, G*H] (LSTM i, f, g, o; GRU r, z, n;
      * unused for RNN) and cells [N, H] (LSTM c_t; GRU W_hn h + b_hn; unused for RNN). gates and cells may
-     * be null when no backward will run.
+     * be null when no backward will run. gates may be the input projection itself, overwritten in place:
+     * each slab reads a row's projection for its units before it writes that row's gates there.
      */
     public record Results(NDArray out, NDArray hN, NDArray cN, NDArray gates, NDArray cells) {}
 
@@ -140,6 +142,7 @@ public final class RecurrentKernels {
     /** {@link #forward} with the hidden units cut into {@code slabs} slabs (0: as many as pay; tests pick more). */
     static void forward(Cell cell, Steps steps, boolean reverse, Inputs in, Results out, int slabs) {
         check(cell, steps, in);
+        if (in.xProj() == null) throw new IllegalArgumentException("recurrent kernel: forward needs the input projection, got null");
         Inputs rowIn = new Inputs(in.xProj(), in.wHh(), in.bIh(), in.bHh(), rowMajor(in.h0()), rowMajor(in.c0()));
         Results rowOut = new Results(out.out(), rowMajorTarget(out.hN()), rowMajorTarget(out.cN()), out.gates(), out.cells());
         pass(cell, steps, reverse, rowIn, rowOut, slabs).forward();
@@ -187,7 +190,7 @@ public final class RecurrentKernels {
                     + " got " + Shapes.str(w.shape()));
         }
         int width = w.shape()[0];
-        if (in.xProj().shape()[0] != steps.rows() || in.xProj().shape()[1] != width) {
+        if (in.xProj() != null && (in.xProj().shape()[0] != steps.rows() || in.xProj().shape()[1] != width)) {
             throw new IllegalArgumentException("recurrent kernel: input projection " + Shapes.str(in.xProj().shape()) + " does not"
                     + " fit " + steps.rows() + " rows of " + width + " gate pre-activations");
         }

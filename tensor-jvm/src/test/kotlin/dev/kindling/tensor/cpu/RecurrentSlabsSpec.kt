@@ -24,9 +24,12 @@ class RecurrentSlabsSpec : FunSpec({
     val steps = Steps.packed(longArrayOf(5, 5, 3, 2))
     val batch = steps.batch()
 
-    /** Every array forward and backward write, for one slab count. */
-    /** With {@code columnMajor} every [B, H] state, read or written, is a column-major view. */
-    fun run(cell: Cell, dtype: DType, reverse: Boolean, slabs: Int, columnMajor: Boolean = false): List<NDArray> {
+    /**
+     * Every array forward and backward write, for one slab count. With {@code columnMajor} every [B, H]
+     * state, read or written, is a column-major view; with {@code inPlace} forward writes the gates over the
+     * input projection, and backward is given no projection (as the fused layer runs them).
+     */
+    fun run(cell: Cell, dtype: DType, reverse: Boolean, slabs: Int, columnMajor: Boolean = false, inPlace: Boolean = false): List<NDArray> {
         val g = Generator(7)
         val width = cell.gates * hidden
         fun rand(vararg shape: Int) = NDArray.rand(g, dtype, *shape).sub(0.5)
@@ -37,13 +40,14 @@ class RecurrentSlabsSpec : FunSpec({
         fun zeros(vararg shape: Int) = NDArray.zeros(dtype, *shape)
         fun stateZeros() = state(zeros(batch, hidden))
         val results = Results(zeros(steps.rows(), hidden), stateZeros(), if (lstm) stateZeros() else null,
-                zeros(steps.rows(), width), zeros(steps.rows(), hidden))
+                if (inPlace) inputs.xProj() else zeros(steps.rows(), width), zeros(steps.rows(), hidden))
         RecurrentKernels.forward(cell, steps, reverse, inputs, results, slabs)
+        val backwardInputs = if (inPlace) Inputs(null, inputs.wHh(), inputs.bIh(), inputs.bHh(), inputs.h0(), inputs.c0()) else inputs
         val dGx = zeros(steps.rows(), width)
         val grads = Gradients(rand(steps.rows(), hidden), state(rand(batch, hidden)), if (lstm) state(rand(batch, hidden)) else null,
                 dGx, if (cell == Cell.GRU) zeros(steps.rows(), width) else dGx, zeros(steps.rows(), hidden),
                 stateZeros(), if (lstm) stateZeros() else null)
-        RecurrentKernels.backward(cell, steps, reverse, inputs, results, grads, slabs)
+        RecurrentKernels.backward(cell, steps, reverse, backwardInputs, results, grads, slabs)
         return listOfNotNull(results.out(), results.hN(), results.cN(), results.gates(), results.cells(),
                 grads.dGx(), grads.dGh(), grads.hPrev(), grads.dh0(), grads.dc0())
     }
@@ -103,6 +107,18 @@ class RecurrentSlabsSpec : FunSpec({
                             x.indices.maxOf { Math.abs(x[it] - y[it]) } shouldBeLessThan tolerance
                         }
                     }
+                }
+            }
+        }
+    }
+
+    for (cell in listOf(Cell.LSTM, Cell.GRU)) {
+        for (reverse in listOf(false, true)) {
+            test("$cell${if (reverse) " reverse" else ""}: gates written over the input projection give what a separate array gets") {
+                for (slabs in listOf(1, 3)) {
+                    val apart = run(cell, DType.FLOAT32, reverse, slabs)
+                    val inPlace = run(cell, DType.FLOAT32, reverse, slabs, inPlace = true)
+                    for ((a, b) in apart.zip(inPlace)) a.contiguous().toFloatArray() shouldBe b.contiguous().toFloatArray()
                 }
             }
         }
