@@ -129,6 +129,7 @@ final class Engine {
                 }
                 if (needed != null && !leadsToTarget(node, needed)) continue;
                 boolean owned = ownership != null && node.overwrites() && grads[0] != null && ownership.mayOverwrite(grads[0]);
+                if (node instanceof FunctionNode fn) fn.savedFreedAfterBackward(!retainGraph);
                 Tensor[] inputGrads = call(node, grads, owned, anomaly);
                 if (ownership != null && node instanceof FunctionNode fn) {
                     for (Tensor g : grads) ownership.escaped(g);

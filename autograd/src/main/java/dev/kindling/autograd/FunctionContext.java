@@ -16,6 +16,7 @@ public final class FunctionContext {
     private SavedTensor[] saved = new SavedTensor[0];
     private final Map<Tensor, Boolean> nonDifferentiable = new IdentityHashMap<>();
     private final Map<String, Object> values = new HashMap<>();
+    private boolean savedFreedAfterBackward;
 
     FunctionContext(boolean[] needsInputGrad) { this.needsInputGrad = needsInputGrad; }
 
@@ -49,6 +50,16 @@ public final class FunctionContext {
         if (!values.containsKey(key)) throw new IllegalArgumentException("FunctionContext: nothing was put under \"" + key + "\"");
         return (T) values.get(key);
     }
+
+    /**
+     * True while backward runs for the last time: the engine frees what forward saved once it returns
+     * (backward without retainGraph). A function may then write over an array it made in forward only to
+     * save it (never an input or an output, which others may hold) instead of allocating another: the
+     * fused recurrent layers write their gate gradients over their saved gates.
+     */
+    public boolean savedFreedAfterBackward() { return savedFreedAfterBackward; }
+
+    void savedFreedAfterBackward(boolean freed) { savedFreedAfterBackward = freed; }
 
     boolean isNonDifferentiable(Tensor t) { return nonDifferentiable.containsKey(t); }
 

@@ -65,6 +65,19 @@ class AutogradFunctionSpec : FunSpec({
         g.seenInForward shouldBe listOf(false, false)
     }
 
+    test("savedFreedAfterBackward is true only for the backward after which the engine frees what was saved") {
+        val x = fleaf(1.0, 2.0)
+        val f = FreeingProbe()
+        val y = f.apply(x).sum()
+        y.backward(null, true, false)
+        Autograd.grad(arrayOf(y), arrayOf(x), null, true, false)
+        Autograd.grad(arrayOf(y), arrayOf(x), null, false, false)
+        f.seen shouldBe listOf(false, false, true)
+        val z = FreeingProbe()
+        z.apply(x).sum().backward()
+        z.seen shouldBe listOf(true)
+    }
+
     test("a Function applied to inputs that do not require grad records nothing") {
         val y = MyExp().apply(ft(0.0))
         y.requiresGrad() shouldBe false
@@ -235,6 +248,17 @@ private class WeightedSum : Function() {
     override fun backward(ctx: FunctionContext, gradOutput: Tensor): Array<Tensor?> {
         seenInBackward = listOf(ctx.needsInputGrad(0), ctx.needsInputGrad(1))
         return arrayOf(if (ctx.needsInputGrad(0)) gradOutput.mul(2.0) else null, if (ctx.needsInputGrad(1)) gradOutput.mul(3.0) else null)
+    }
+}
+
+private class FreeingProbe : Function() {
+    val seen = mutableListOf<Boolean>()
+
+    override fun forward(ctx: FunctionContext, vararg inputs: Tensor): Tensor = inputs[0].mul(2.0)
+
+    override fun backward(ctx: FunctionContext, gradOutput: Tensor): Array<Tensor?> {
+        seen += ctx.savedFreedAfterBackward()
+        return arrayOf(gradOutput.mul(2.0))
     }
 }
 

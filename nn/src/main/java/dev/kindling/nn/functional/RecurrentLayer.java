@@ -109,7 +109,10 @@ final class RecurrentLayer extends MultiOutputFunction {
         var dtype = x.dtype();
         NDArray dOut = grads[0].data().contiguous(), dhN = grads[1].data().contiguous();
         NDArray dcN = cell == Cell.LSTM ? grads[2].data().contiguous() : null;
-        NDArray dGx = NDArray.zeros(dtype, n, d * gh), dGh = cell == Cell.GRU ? NDArray.zeros(dtype, n, d * gh) : dGx;
+        // Unless retainGraph, the engine frees the saved gates after this backward: dG is then written over
+        // them (each row's gates are read before its gradients are written there), sparing another [N, D*G*H].
+        NDArray dGx = ctx.savedFreedAfterBackward() && gates != null ? gates : NDArray.zeros(dtype, n, d * gh);
+        NDArray dGh = cell == Cell.GRU ? NDArray.zeros(dtype, n, d * gh) : dGx;
         NDArray hPrev = NDArray.zeros(dtype, n, d * hidden), dh0 = NDArray.zeros(dtype, d, b, hidden);
         NDArray dc0 = cell == Cell.LSTM ? NDArray.zeros(dtype, d, b, hidden) : null;
         for (int k = 0; k < d; k++) {

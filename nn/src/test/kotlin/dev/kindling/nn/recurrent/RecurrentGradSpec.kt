@@ -97,4 +97,23 @@ class RecurrentGradSpec : FunSpec({
             recorded[3].requiresGrad() shouldBe true
         }
     }
+
+    test("a backward that keeps the graph leaves the saved gates for the next: the last writes its gradients over them") {
+        for (mode in listOf("LSTM", "GRU")) {
+            val x = leaf(4, 3, 3); val h0 = leaf(4, 3, 2); val c0 = leaf(4, 3, 2)
+            val w = weights(mode, 3, 2, 2, 2)
+            val inputs = (listOf(x, h0) + (if (mode == "LSTM") listOf(c0) else listOf()) + w).toTypedArray()
+            val loss = flatAll(Recurrent.run(mode, x, null, h0, if (mode == "LSTM") c0 else null, w, true, 2, 0.0, false, true))
+                .pow(2.0).sum()
+            // Three backwards through one graph, the last freeing it: each must see the gates forward saved.
+            val runs = listOf(true, true, false).map { retain ->
+                for (t in inputs) t.setGrad(null)
+                loss.backward(null, retain, false)
+                inputs.map { it.grad()!!.toDoubleArray() }
+            }
+            for (r in runs.drop(1)) {
+                for (i in inputs.indices) assertClose(runs[0][i], r[i], 0.0, "$mode input $i")
+            }
+        }
+    }
 })

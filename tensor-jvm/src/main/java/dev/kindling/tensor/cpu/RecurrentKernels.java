@@ -124,7 +124,9 @@ public final class RecurrentKernels {
      * Backward reads dOut [N, H] (any row stride), dhN and dcN [B, H]; it writes dGx [N, G*H], the
      * gradient of the pre-activations with respect to the input projection (and b_ih), dGh [N, G*H],
      * the one with respect to h W_hh^T + b_hh (the same array except for GRU, where r scales the
-     * hidden part of n), hPrev [N, H], each row's previous hidden state, and dh0, dc0 [B, H].
+     * hidden part of n), hPrev [N, H], each row's previous hidden state, and dh0, dc0 [B, H]. Every
+     * element of dGx and dGh is written. dGx may be forward's gates array itself, written over: each
+     * row's gates are read before that row's gradients are written there.
      */
     public record Gradients(NDArray dOut, NDArray dhN, NDArray dcN, NDArray dGx, NDArray dGh, NDArray hPrev,
                             NDArray dh0, NDArray dc0) {}

@@ -25,9 +25,10 @@ class RecurrentSlabsSpec : FunSpec({
     val batch = steps.batch()
 
     /**
-     * Every array forward and backward write, for one slab count. With {@code columnMajor} every [B, H]
-     * state, read or written, is a column-major view; with {@code inPlace} forward writes the gates over the
-     * input projection, and backward is given no projection (as the fused layer runs them).
+     * Every array forward and backward write, for one slab count, the gates last. With {@code columnMajor}
+     * every [B, H] state, read or written, is a column-major view; with {@code inPlace} forward writes the
+     * gates over the input projection, and backward, given no projection, writes dG_x over the gates (as the
+     * fused layer runs them), so the last array holds dG_x.
      */
     fun run(cell: Cell, dtype: DType, reverse: Boolean, slabs: Int, columnMajor: Boolean = false, inPlace: Boolean = false): List<NDArray> {
         val g = Generator(7)
@@ -43,13 +44,14 @@ class RecurrentSlabsSpec : FunSpec({
                 if (inPlace) inputs.xProj() else zeros(steps.rows(), width), zeros(steps.rows(), hidden))
         RecurrentKernels.forward(cell, steps, reverse, inputs, results, slabs)
         val backwardInputs = if (inPlace) Inputs(null, inputs.wHh(), inputs.bIh(), inputs.bHh(), inputs.h0(), inputs.c0()) else inputs
-        val dGx = zeros(steps.rows(), width)
+        val dGx = if (inPlace) results.gates() else zeros(steps.rows(), width)
         val grads = Gradients(rand(steps.rows(), hidden), state(rand(batch, hidden)), if (lstm) state(rand(batch, hidden)) else null,
                 dGx, if (cell == Cell.GRU) zeros(steps.rows(), width) else dGx, zeros(steps.rows(), hidden),
                 stateZeros(), if (lstm) stateZeros() else null)
         RecurrentKernels.backward(cell, steps, reverse, backwardInputs, results, grads, slabs)
-        return listOfNotNull(results.out(), results.hN(), results.cN(), results.gates(), results.cells(),
-                grads.dGx(), grads.dGh(), grads.hPrev(), grads.dh0(), grads.dc0())
+        // dGx is copied: with inPlace it is the gates array itself.
+        return listOfNotNull(results.out(), results.hN(), results.cN(), results.cells(), grads.dGx().copy(), grads.dGh(),
+                grads.hPrev(), grads.dh0(), grads.dc0(), results.gates())
     }
 
     test("W_hh staged off-heap, split over the threads, is its rows regrouped by slab (backward: their transpose)") {
@@ -114,11 +116,14 @@ class RecurrentSlabsSpec : FunSpec({
 
     for (cell in listOf(Cell.LSTM, Cell.GRU)) {
         for (reverse in listOf(false, true)) {
-            test("$cell${if (reverse) " reverse" else ""}: gates written over the input projection give what a separate array gets") {
+            test("$cell${if (reverse) " reverse" else ""}: gates over the input projection, and dG_x over the gates, as in separate arrays") {
                 for (slabs in listOf(1, 3)) {
                     val apart = run(cell, DType.FLOAT32, reverse, slabs)
                     val inPlace = run(cell, DType.FLOAT32, reverse, slabs, inPlace = true)
-                    for ((a, b) in apart.zip(inPlace)) a.contiguous().toFloatArray() shouldBe b.contiguous().toFloatArray()
+                    // Everything but the last array (apart: the gates; in place: dG_x written over them) is the same.
+                    for ((a, b) in apart.dropLast(1).zip(inPlace.dropLast(1))) a.contiguous().toFloatArray() shouldBe b.contiguous().toFloatArray()
+                    val dGxAt = if (cell == Cell.LSTM) 4 else 3 // after out, hN, (cN,) cells
+                    inPlace.last().toFloatArray() shouldBe apart[dGxAt].toFloatArray()
                 }
             }
         }
