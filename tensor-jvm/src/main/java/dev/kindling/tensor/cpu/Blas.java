@@ -28,7 +28,7 @@ final class Blas {
 
     /** out = a @ b for [batch, m, k] and [batch, k, n]; out is dense, fresh, and shares no storage with a or b. */
     static void matmul(NDArray a, NDArray b, NDArray out) {
-        int batch = a.shape()[0], m = a.shape()[1], k = a.shape()[2], n = b.shape()[2];
+        int batch = a.shapeRef()[0], m = a.shapeRef()[1], k = a.shapeRef()[2], n = b.shapeRef()[2];
         if (batch == 0 || m == 0 || n == 0) return;
         if (k == 0) return; // out is already zero
         // Slabs write their part of C to the heap while others still copy A and B from it.
@@ -71,7 +71,7 @@ final class Blas {
         private final Buffer va, vb, vc;
 
         Staged(Staging s, NDArray a, NDArray b, NDArray out) {
-            int batch = a.shape()[0];
+            int batch = a.shapeRef()[0];
             this.a = new GemmOperand(a);
             this.b = new GemmOperand(b);
             this.m = this.a.rows;
@@ -197,8 +197,8 @@ final class Blas {
 
     /** Small products: c[i][j] = sum_p a[i][p] b[p][j], any strides, accumulated in double. */
     private static void javaGemm(NDArray a, NDArray b, NDArray out) {
-        int batch = a.shape()[0], m = a.shape()[1], k = a.shape()[2], n = b.shape()[2];
-        int[] as = a.strides(), bs = b.strides();
+        int batch = a.shapeRef()[0], m = a.shapeRef()[1], k = a.shapeRef()[2], n = b.shapeRef()[2];
+        int[] as = a.stridesRef(), bs = b.stridesRef();
         Buf ab = Buf.of(((CpuStorage) a.storage()).array), bb = Buf.of(((CpuStorage) b.storage()).array);
         Buf cb = Buf.of(((CpuStorage) out.storage()).array);
         int co = out.offset();

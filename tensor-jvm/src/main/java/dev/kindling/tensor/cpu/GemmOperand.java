@@ -13,7 +13,7 @@ final class GemmOperand {
     final int ld;
 
     GemmOperand(NDArray x) {
-        int[] st = x.strides(), sh = x.shape();
+        int[] st = x.stridesRef(), sh = x.shapeRef();
         offset = x.offset();
         batchStride = st[0];
         rows = sh[1];
@@ -32,7 +32,7 @@ final class GemmOperand {
 
     /** BLAS can read this layout directly (no gather needed). */
     static boolean blasReadable(NDArray x) {
-        int[] st = x.strides(), sh = x.shape();
+        int[] st = x.stridesRef(), sh = x.shapeRef();
         boolean rowMajor = (st[2] == 1 || sh[2] == 1) && (sh[1] == 1 || st[1] >= Math.max(sh[2], 1));
         boolean colMajor = (st[1] == 1 || sh[1] == 1) && (sh[2] == 1 || st[2] >= Math.max(sh[1], 1));
         return rowMajor || colMajor;
