@@ -129,7 +129,8 @@ final class Engine {
                 }
                 if (needed != null && !leadsToTarget(node, needed)) continue;
                 boolean owned = ownership != null && node.overwrites() && grads[0] != null && ownership.mayOverwrite(grads[0]);
-                if (node instanceof FunctionNode fn) fn.savedFreedAfterBackward(!retainGraph);
+                // Under createGraph the recorded backward may still hold what was saved, freed or not.
+                if (node instanceof FunctionNode fn) fn.savedFreedAfterBackward(!retainGraph && !createGraph);
                 Tensor[] inputGrads = call(node, grads, owned, anomaly);
                 if (ownership != null && node instanceof FunctionNode fn) {
                     for (Tensor g : grads) ownership.escaped(g);

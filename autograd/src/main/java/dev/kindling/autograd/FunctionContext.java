@@ -52,10 +52,12 @@ public final class FunctionContext {
     }
 
     /**
-     * True while backward runs for the last time: the engine frees what forward saved once it returns
-     * (backward without retainGraph). A function may then write over an array it made in forward only to
-     * save it (never an input or an output, which others may hold) instead of allocating another: the
-     * fused recurrent layers write their gate gradients over their saved gates.
+     * True while backward runs for the last time and is not itself recorded: the engine frees what
+     * forward saved once it returns (backward without retainGraph or createGraph). A function may then
+     * write over an array it made in forward only to save it (never an input or an output, which others
+     * may hold) instead of allocating another, bumping its storage's version first so that a backward
+     * retried after a failure reports the change instead of reading it: the fused recurrent layers write
+     * their gate gradients over their saved gates.
      */
     public boolean savedFreedAfterBackward() { return savedFreedAfterBackward; }
 

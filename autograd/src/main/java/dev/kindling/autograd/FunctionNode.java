@@ -72,13 +72,13 @@ final class FunctionNode extends Node {
         return outputs;
     }
 
+    /** Tells the function whether the engine frees what it saved after the coming backward. */
+    void savedFreedAfterBackward(boolean freed) { ctx.savedFreedAfterBackward(freed); }
+
     /**
      * Outputs that got no gradient get zeros, so the user's backward never sees null. The shapes of the
      * gradients it returns are checked by the engine, like every node's.
      */
-    /** Tells the function whether the engine frees what it saved after the coming backward. */
-    void savedFreedAfterBackward(boolean freed) { ctx.savedFreedAfterBackward(freed); }
-
     @Override
     Tensor[] apply(Tensor[] gradOutputs) {
         Tensor[] g = gradOutputs.clone();

@@ -18,9 +18,9 @@ import java.util.stream.Collectors;
  * {@code lstm_cell} and friends); the modules check their inputs and call in here. Modes are
  * PyTorch's: {@code "RNN_TANH"}, {@code "RNN_RELU"}, {@code "LSTM"}, {@code "GRU"}.
  *
- * <p>Per layer, the input projection of every time step and both directions is one GEMM
- * (x [N, in] @ [W_ih; W_ih_reverse]^T); the recurrence then runs in one autograd node per layer
- * whose forward and backward are fused CPU kernels (docs/recurrent.md). A device whose backend offers a
+ * <p>Per layer, one autograd node runs the input projection of every time step and both directions
+ * as one GEMM (x [N, in] @ [W_ih; W_ih_reverse]^T) and then the recurrence, forward and backward in
+ * fused CPU kernels (docs/recurrent.md). A device whose backend offers a
  * {@link RecurrentNetwork} (cuDNN on CUDA) runs the whole stack in it instead, as one node; other devices
  * and dtypes run the same math as Tensor ops, step by step. Under autocast the input, state and weights
  * are cast as PyTorch's {@code _cudnn_rnn} does (docs/cuda.md).
@@ -61,7 +61,7 @@ public final class Recurrent {
         String op = autocastName(cell);
         List<Tensor> w = weights.stream().map(t -> Autocast.cast(op, t)).collect(Collectors.toList());
         Tensor x = Autocast.cast(op, input), h = Autocast.cast(op, h0), c = Autocast.cast(op, c0);
-        // As PyTorch's autocast wrappers: the op's own ops (the input projection's matmul) see no autocast.
+        // As PyTorch's autocast wrappers: the op's own ops (its matmuls) see no autocast.
         try (Autocast ignored = Autocast.disable(input.device().type())) {
             return stack(network, cell, x, batchSizes, h, c, w, hasBiases, numLayers, dropout, train, d);
         }
@@ -168,6 +168,7 @@ public final class Recurrent {
             in[4 + 3 * k] = hasBiases ? w.get(k * per + 3) : null;
         }
         checkDtypes(cell, x, w, h0, c0);
+        checkProjection(cell, steps, hidden, x, wIh);
         in[0] = x;
         in[1] = d == 1 ? wIh.get(0) : Tensor.cat(wIh, 0);
         in[2 + 3 * d] = h0;
@@ -179,6 +180,24 @@ public final class Recurrent {
     /** The fused kernels run on the CPU in float32 and float64. */
     private static boolean fused(Tensor x) {
         return x.device().isCpu() && (x.dtype() == DType.FLOAT32 || x.dtype() == DType.FLOAT64);
+    }
+
+    /**
+     * The input projection's shapes: the fused node multiplies raw arrays, where a wrong width would be
+     * read past or cut short rather than reported.
+     */
+    private static void checkProjection(Cell cell, Steps steps, int hidden, Tensor x, List<Tensor> wIh) {
+        if (x.dim() != 2 || x.size(0) != steps.rows()) {
+            throw new IllegalArgumentException(name(cell) + ": expects the input as " + steps.rows() + " rows of features (the batch"
+                    + " sizes' total), got " + Shapes.str(x.shape()));
+        }
+        for (Tensor w : wIh) {
+            if (w.dim() != 2 || w.size(0) != cell.gates * hidden || w.size(1) != x.size(1)) {
+                throw new IllegalArgumentException(name(cell) + ": weight_ih must be [" + cell.gates + " * hidden, input features] = ["
+                        + cell.gates * hidden + ", " + x.size(1) + "] for input " + Shapes.str(x.shape()) + " and hidden " + hidden
+                        + ", got " + Shapes.str(w.shape()));
+            }
+        }
     }
 
     private static void checkDtypes(Cell cell, Tensor x, List<Tensor> w, Tensor h0, Tensor c0) {

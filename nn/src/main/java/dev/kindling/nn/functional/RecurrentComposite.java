@@ -21,8 +21,8 @@ final class RecurrentComposite {
         Tensor xProj = Tensor.linear(in[0], in[1], null);
         List<Tensor> outs = new ArrayList<>(), hs = new ArrayList<>(), cs = new ArrayList<>();
         for (int k = 0; k < directions; k++) {
-            Tensor x = xProj.narrow(1, k * gh, gh);
-            Tensor[] r = direction(cell, steps, k == 1, x, in[2 + 3 * k], in[3 + 3 * k], in[4 + 3 * k], in[state].select(0, k),
+            Tensor proj = xProj.narrow(1, k * gh, gh);
+            Tensor[] r = direction(cell, steps, k == 1, proj, in[2 + 3 * k], in[3 + 3 * k], in[4 + 3 * k], in[state].select(0, k),
                     cell == Cell.LSTM ? in[state + 1].select(0, k) : null);
             outs.add(r[0]);
             hs.add(r[1]);

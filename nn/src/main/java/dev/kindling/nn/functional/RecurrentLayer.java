@@ -16,9 +16,9 @@ import java.util.List;
 /**
  * One layer of a recurrent network, both directions, as one autograd node over the whole sequence:
  * forward runs {@link RecurrentKernels#forward} per direction, backward runs backpropagation through
- * time with {@link RecurrentKernels#backward} and then forms each weight gradient with one GEMM over
- * all steps (dW_hh = dG^T H_prev, db = column sums of dG). One node instead of a few dozen per step
- * keeps the graph small and lets the per-step work stay in fused kernels.
+ * time with {@link RecurrentKernels#backward} and then forms each gradient with one GEMM over all steps
+ * (dW_hh = dG^T H_prev, dW_ih = dG^T x, dx = dG W_ih; db = column sums of dG). One node instead of a few
+ * dozen per step keeps the graph small and lets the per-step work stay in fused kernels.
  *
  * <p>Inputs: x [N, in], both directions' W_ih stacked [D*G*H, in], then per direction W_hh [G*H, H],
  * b_ih and b_hh [G*H] (null without bias), then h0 [D, B, H] and, for LSTM, c0 [D, B, H]. Outputs:
@@ -77,10 +77,10 @@ final class RecurrentLayer extends MultiOutputFunction {
         return cN == null ? new Tensor[]{outT, hT} : new Tensor[]{outT, hT, Tensor.wrap(cN)};
     }
 
-    /** x W_ih^T into {@code into} [N, D*G*H], a fresh array. */
+    /** x W_ih^T into {@code into} [N, D*G*H], a fresh array; Recurrent.layer has checked the shapes. */
     private static NDArray project(NDArray x, NDArray wIh, NDArray into) {
-        int n = x.shape()[0], in = x.shape()[1], width = wIh.shape()[0];
-        x.backend().matmul(x.reshape(1, n, in), wIh.t().unsqueeze(0), into.reshape(1, n, width));
+        int n = x.shape()[0], features = x.shape()[1], width = wIh.shape()[0];
+        x.backend().matmul(x.reshape(1, n, features), wIh.t().unsqueeze(0), into.reshape(1, n, width));
         return into;
     }
 
@@ -109,9 +109,12 @@ final class RecurrentLayer extends MultiOutputFunction {
         var dtype = x.dtype();
         NDArray dOut = grads[0].data().contiguous(), dhN = grads[1].data().contiguous();
         NDArray dcN = cell == Cell.LSTM ? grads[2].data().contiguous() : null;
-        // Unless retainGraph, the engine frees the saved gates after this backward: dG is then written over
-        // them (each row's gates are read before its gradients are written there), sparing another [N, D*G*H].
-        NDArray dGx = ctx.savedFreedAfterBackward() && gates != null ? gates : NDArray.zeros(dtype, n, d * gh);
+        // When the engine frees the saved gates after this backward, dG is written over them (each row's
+        // gates are read before its gradients are written there), sparing another [N, D*G*H]. The version
+        // bump makes a backward retried after a failure here report the change instead of reading dG as gates.
+        boolean reuse = ctx.savedFreedAfterBackward() && gates != null;
+        if (reuse) gates.storage().bumpVersion();
+        NDArray dGx = reuse ? gates : NDArray.zeros(dtype, n, d * gh);
         NDArray dGh = cell == Cell.GRU ? NDArray.zeros(dtype, n, d * gh) : dGx;
         NDArray hPrev = NDArray.zeros(dtype, n, d * hidden), dh0 = NDArray.zeros(dtype, d, b, hidden);
         NDArray dc0 = cell == Cell.LSTM ? NDArray.zeros(dtype, d, b, hidden) : null;

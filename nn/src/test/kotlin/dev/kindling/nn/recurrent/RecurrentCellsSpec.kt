@@ -9,6 +9,7 @@ import dev.kindling.nn.RNNCell
 import dev.kindling.nn.RNNCellBase
 import dev.kindling.nn.RecurrentState
 import dev.kindling.nn.functional.F
+import dev.kindling.nn.functional.Recurrent
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -103,5 +104,24 @@ class RecurrentCellsSpec : FunSpec({
         shouldThrow<IllegalArgumentException> { LSTMCell(4, 8).forward(Tensor.zeros(2, 4), RecurrentState.of(Tensor.zeros(2, 8))) }
             .message shouldContain "both h and c"
         shouldThrow<IllegalArgumentException> { RNNCell(4, 8, true, "gelu") }.message shouldContain "\"gelu\""
+    }
+
+    test("the functional cells, which no module checks, reject a weight_ih that does not fit the input") {
+        val cell = LSTMCell(3, 2)
+        val st = RecurrentState.of(Tensor.zeros(2, 2), Tensor.zeros(2, 2))
+        for (x in listOf(Tensor.zeros(2, 5), Tensor.zeros(2, 2))) {
+            val e = shouldThrow<IllegalArgumentException> { F.lstmCell(x, st, cell.weightIh, cell.weightHh, cell.biasIh, cell.biasHh) }
+            e.message shouldContain "LSTM"
+            e.message shouldContain "[8, ${x.size(1)}]"
+            e.message shouldContain "got [8, 3]"
+        }
+        val e = shouldThrow<IllegalArgumentException> {
+            F.gruCell(Tensor.zeros(2, 3), Tensor.zeros(2, 2), Tensor.zeros(7, 3), Tensor.zeros(6, 2), null, null)
+        }
+        e.message shouldContain "GRU: weight_ih must be [3 * hidden, input features] = [6, 3]"
+        // Packed data whose rows do not add up to its batch sizes.
+        val w = listOf(cell.weightIh, cell.weightHh, cell.biasIh, cell.biasHh)
+        shouldThrow<IllegalArgumentException> { Recurrent.run("LSTM", Tensor.zeros(5, 3), longArrayOf(2, 2), null, null, w, true, 1, 0.0, false, false) }
+            .message shouldContain "4 rows of features (the batch sizes' total), got [5, 3]"
     }
 })

@@ -1,6 +1,8 @@
 package dev.kindling.nn.recurrent
 
 import dev.kindling.Random
+import dev.kindling.autograd.Anomaly
+import dev.kindling.autograd.AnomalyError
 import dev.kindling.autograd.Autograd
 import dev.kindling.autograd.GradCheck
 import dev.kindling.autograd.Tensor
@@ -9,8 +11,10 @@ import dev.kindling.nn.functional.F
 import dev.kindling.nn.functional.Recurrent
 import dev.kindling.nn.utils.rnn.RnnUtils
 import dev.kindling.tensor.DType
+import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
 
 /**
  * float64 gradcheck of the fused recurrent op (forward kernels, backpropagation through time, weight
@@ -115,5 +119,15 @@ class RecurrentGradSpec : FunSpec({
                 for (i in inputs.indices) assertClose(runs[0][i], r[i], 0.0, "$mode input $i")
             }
         }
+    }
+
+    test("a backward that fails after writing its gradients over the saved gates leaves an error, not wrong gates, for a retry") {
+        val x = Tensor.randn(DType.FLOAT64, 3, 2, 3)
+        x.narrow(0, 2, 1).fill_(Double.POSITIVE_INFINITY)
+        val w = weights("LSTM", 3, 2, 1, 1)
+        val loss = Recurrent.run("LSTM", x, null, null, null, w, true, 1, 0.0, false, false)[0].sum()
+        // The layer's gradients are NaN: anomaly mode rejects them after the layer has written them over its gates.
+        Anomaly.detect().use { shouldThrow<AnomalyError> { loss.backward() } }
+        shouldThrow<IllegalStateException> { loss.backward() }.message shouldContain "modified by an in-place operation"
     }
 })

@@ -112,10 +112,11 @@ final class ThreadedGemm {
     }
 
     /**
-     * p moved on by index elements, as a new pointer: the caller's may be shared with other slabs. At
-     * index 0 that is p itself, which saves a per-image convolution's small products three pointer
-     * copies each, and each copy of a pointer that owns its memory gets a deallocator of its own from
-     * JavaCPP (a PhantomReference).
+     * p moved on by index elements: a new pointer, as p is shared with the other slabs, except at index 0,
+     * where p itself will do (nothing moves p while the slabs run, and the native call only reads its
+     * address and position). That spares a per-image convolution's small products three pointer copies
+     * each, and JavaCPP gives each copy of a pointer that owns its memory a deallocator of its own (a
+     * PhantomReference).
      */
     private static FloatPointer at(FloatPointer p, long index) {
         return index == 0 ? p : new FloatPointer(p).position(p.position() + index);
