@@ -82,9 +82,9 @@ final class Blas {
             ha = CpuBackend.data(a);
             hb = CpuBackend.data(b);
             hc = CpuBackend.data(out);
-            pa = single ? s.floats(0, this.a.span(batch)) : s.doubles(0, this.a.span(batch));
-            pb = single ? s.floats(1, this.b.span(batch)) : s.doubles(1, this.b.span(batch));
-            pc = single ? s.floats(2, c.span(batch)) : s.doubles(2, c.span(batch));
+            pa = s.buffer(single, 0, this.a.span(batch));
+            pb = s.buffer(single, 1, this.b.span(batch));
+            pc = s.buffer(single, 2, c.span(batch));
             va = s.view(single, 0);
             vb = s.view(single, 1);
             vc = s.view(single, 2);
@@ -224,46 +224,44 @@ final class Blas {
      * view's address and limit and never change its state.
      */
     private static final class Staging {
-        private final FloatPointer[] floats = new FloatPointer[3];
-        private final DoublePointer[] doubles = new DoublePointer[3];
-        private final FloatBuffer[] floatViews = new FloatBuffer[3];
-        private final DoubleBuffer[] doubleViews = new DoubleBuffer[3];
+        /** Slots 0-2 hold float32 A, B and C, slots 3-5 float64. */
+        private final Pointer[] buffers = new Pointer[6];
+        private final Buffer[] views = new Buffer[6];
 
-        FloatPointer floats(int slot, long n) {
-            FloatPointer p = floats[slot];
-            return p != null && p.capacity() >= n ? p.position(0) : growFloats(slot, n);
+        /** The A (0), B (1) or C (2) buffer of the type, grown to hold at least n elements. */
+        Pointer buffer(boolean single, int slot, long n) {
+            int i = index(single, slot);
+            Pointer p = buffers[i];
+            return p != null && p.capacity() >= n ? p.position(0) : grow(i, single, n);
         }
 
-        DoublePointer doubles(int slot, long n) {
-            DoublePointer p = doubles[slot];
-            return p != null && p.capacity() >= n ? p.position(0) : growDoubles(slot, n);
+        /** The view of that buffer, as last sized by {@link #buffer}. */
+        Buffer view(boolean single, int slot) {
+            return views[index(single, slot)];
         }
+
+        private static int index(boolean single, int slot) { return single ? slot : 3 + slot; }
 
         // Growing is a method of its own so that C2, seeing it called rarely, leaves JavaCPP's allocation
         // code out of the compiled matmul (it was a sixth of the bytecode inlined there).
-
-        private FloatPointer growFloats(int slot, long n) {
-            if (floats[slot] != null) floats[slot].close();
-            FloatPointer p = new FloatPointer(grow(n));
-            floats[slot] = p;
-            floatViews[slot] = p.asBuffer();
+        private Pointer grow(int i, boolean single, long n) {
+            if (buffers[i] != null) buffers[i].close();
+            Pointer p;
+            if (single) {
+                FloatPointer f = new FloatPointer(capacityFor(n));
+                views[i] = f.asBuffer();
+                p = f;
+            } else {
+                DoublePointer d = new DoublePointer(capacityFor(n));
+                views[i] = d.asBuffer();
+                p = d;
+            }
+            buffers[i] = p;
             return p;
         }
 
-        private DoublePointer growDoubles(int slot, long n) {
-            if (doubles[slot] != null) doubles[slot].close();
-            DoublePointer p = new DoublePointer(grow(n));
-            doubles[slot] = p;
-            doubleViews[slot] = p.asBuffer();
-            return p;
-        }
-
-        /** The view of slot's buffer, as last sized by {@link #floats} or {@link #doubles}. */
-        Buffer view(boolean single, int slot) {
-            return single ? floatViews[slot] : doubleViews[slot];
-        }
-
-        private static long grow(long n) {
+        /** A quarter more than asked, so a growing size does not reallocate on every call. */
+        private static long capacityFor(long n) {
             return Math.max(n + (n >> 2), 4096);
         }
     }
