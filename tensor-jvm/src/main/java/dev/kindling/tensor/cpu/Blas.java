@@ -10,11 +10,10 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * Batched GEMM on OpenBLAS ({@link ThreadedGemm}). Storage is on the heap, and JavaCPP copies a whole Java array in and out
- * on every call it is passed to, so the elements the matrices hold are instead copied into reusable per-thread
- * off-heap buffers and BLAS gets pointers. The threads that compute a product's slabs make most of those copies,
- * each for its own slab ({@link Staged}): one GEMM of the MLP step took 650 us this way against 710 us when the
- * caller copied everything before the product and C after it.
+ * Batched GEMM on OpenBLAS ({@link ThreadedGemm}). Storage is on the heap. Where the JNI library is there
+ * ({@link HeapBlas}), OpenBLAS reads and writes the Java arrays themselves. Elsewhere JavaCPP would copy a whole
+ * Java array in and out on every call it is passed to, so the elements the matrices hold are instead copied into
+ * reusable per-thread off-heap buffers and BLAS gets pointers ({@link Staged}).
  * Transposed views are passed with BLAS's transpose flag and leading dimension instead of copied.
  * Products too small to repay the native call run in plain Java.
  */
@@ -28,10 +27,15 @@ final class Blas {
 
     /** out = a @ b for [batch, m, k] and [batch, k, n]; out is dense, fresh, and shares no storage with a or b. */
     static void matmul(NDArray a, NDArray b, NDArray out) {
+        matmul(a, b, out, HeapBlas.AVAILABLE);
+    }
+
+    /** {@link #matmul(NDArray, NDArray, NDArray)} on the heap arrays or staged: tests compare the two. */
+    static void matmul(NDArray a, NDArray b, NDArray out, boolean onHeap) {
         int batch = a.shapeRef()[0], m = a.shapeRef()[1], k = a.shapeRef()[2], n = b.shapeRef()[2];
         if (batch == 0 || m == 0 || n == 0) return;
         if (k == 0) return; // out is already zero
-        // Slabs write their part of C to the heap while others still copy A and B from it.
+        // Slabs write their part of C to the heap while others still read A and B from it.
         if (CpuBackend.data(out) == CpuBackend.data(a) || CpuBackend.data(out) == CpuBackend.data(b)) {
             throw new IllegalStateException("matmul: the result may not share storage with an operand");
         }
@@ -41,19 +45,64 @@ final class Blas {
             javaGemm(a, b, out);
             return;
         }
-        Staged p = new Staged(STAGING.get(), a, b, out);
+        Products p = onHeap ? new OnHeap(a, b, out) : new Staged(STAGING.get(), a, b, out);
         long macs = (long) m * n * k;
         if (batch == 1 || macs >= ThreadedGemm.MIN_SPLIT_MACS) {
             for (int i = 0; i < batch; i++) p.split(i);
             return;
         }
-        // A batch of small products: each thread runs whole products, copies and all. An operand
-        // broadcast over the batch (batch stride 0) is one matrix, staged once here.
-        p.stageBroadcasts();
+        // A batch of small products: each thread runs whole products.
+        p.prepareWhole();
         // Parallel's unit of cost is one elementwise item; a multiply-add in a small GEMM is about an eighth of one.
         Parallel.forRange(batch, Math.max(1, macs / 8), (from, to) -> {
             for (long i = from; i < to; i++) p.whole((int) i);
         });
+    }
+
+    /** The products of one matmul, run one of two ways. */
+    private interface Products {
+        /** Product i, cut into slabs over the threads ({@link ThreadedGemm}). */
+        void split(int i);
+
+        /** Called once before {@link #whole} runs the products of a batch on several threads. */
+        void prepareWhole();
+
+        /** Product i whole, on the calling thread. */
+        void whole(int i);
+    }
+
+    /** Products on the Java arrays themselves ({@link HeapBlas}): nothing is copied. */
+    private static final class OnHeap implements Products {
+        private final GemmOperand a, b, c;
+        private final int m, n, k;
+        private final Object ha, hb, hc;
+
+        OnHeap(NDArray a, NDArray b, NDArray out) {
+            this.a = new GemmOperand(a);
+            this.b = new GemmOperand(b);
+            m = this.a.rows;
+            k = this.a.cols;
+            n = this.b.cols;
+            c = GemmOperand.dense(out.offset(), m, n);
+            ha = CpuBackend.data(a);
+            hb = CpuBackend.data(b);
+            hc = CpuBackend.data(out);
+        }
+
+        @Override
+        public void split(int i) {
+            ThreadedGemm.onHeap(a.transposed, b.transposed, m, n, k, ha, a.offset + i * a.batchStride, a.ld,
+                    hb, b.offset + i * b.batchStride, b.ld, hc, c.offset + i * c.batchStride, n);
+        }
+
+        @Override
+        public void prepareWhole() {}
+
+        @Override
+        public void whole(int i) {
+            ThreadedGemm.onHeapHere(a.transposed, b.transposed, m, n, k, ha, a.offset + i * a.batchStride, a.ld,
+                    hb, b.offset + i * b.batchStride, b.ld, hc, c.offset + i * c.batchStride, n);
+        }
     }
 
     /**
@@ -62,7 +111,7 @@ final class Blas {
      * Which elements are copied when: the operand every slab shares, by the caller before the slabs start;
      * each slab's rows or columns of the other operand and of C, by the thread that computes that slab.
      */
-    private static final class Staged {
+    private static final class Staged implements Products {
         private final GemmOperand a, b, c;
         private final int m, n, k;
         private final boolean single;
@@ -91,7 +140,8 @@ final class Blas {
         }
 
         /** Product i through {@link ThreadedGemm}: the shared operand staged here, the rest by the slabs. */
-        void split(int i) {
+        @Override
+        public void split(int i) {
             GemmOperand shared = ThreadedGemm.splitsRows(m, n) ? b : a;
             // A broadcast operand is the same matrix for every i: staged once.
             if (i == 0 || shared.batchStride != 0) stage(shared, i);
@@ -110,17 +160,19 @@ final class Blas {
             });
         }
 
-        /** Stages the operands that are one matrix for the whole batch. */
-        void stageBroadcasts() {
+        /** Stages the operands that are one matrix for the whole batch (batch stride 0): once, here. */
+        @Override
+        public void prepareWhole() {
             if (a.batchStride == 0) stage(a, 0);
             if (b.batchStride == 0) stage(b, 0);
         }
 
         /** Product i whole, on the calling thread: its operands in, its C out. */
-        void whole(int i) {
+        @Override
+        public void whole(int i) {
             if (a.batchStride != 0) stage(a, i);
             if (b.batchStride != 0) stage(b, i);
-            gemm(i, NO_COPIES);
+            gemm(i, ThreadedGemm.SlabCopies.NONE);
             c.forEachRun(i, 0, m, 0, n, copyOut());
         }
 
@@ -149,15 +201,6 @@ final class Blas {
                         (DoublePointer) pc, co, n, copies);
             }
         }
-
-        /** For a product whose copies are made around it, not by its slabs. */
-        private static final ThreadedGemm.SlabCopies NO_COPIES = new ThreadedGemm.SlabCopies() {
-            @Override
-            public void in(boolean byRows, int lo, int hi) {}
-
-            @Override
-            public void out(boolean byRows, int lo, int hi) {}
-        };
     }
 
     /**

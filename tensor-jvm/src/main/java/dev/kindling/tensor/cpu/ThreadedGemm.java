@@ -41,6 +41,15 @@ final class ThreadedGemm {
         void in(boolean byRows, int lo, int hi);
 
         void out(boolean byRows, int lo, int hi);
+
+        /** For products whose operands need no copies, or whose copies are made around them. */
+        SlabCopies NONE = new SlabCopies() {
+            @Override
+            public void in(boolean byRows, int lo, int hi) {}
+
+            @Override
+            public void out(boolean byRows, int lo, int hi) {}
+        };
     }
 
     /**
@@ -68,6 +77,30 @@ final class ThreadedGemm {
         split(ta, tb, m, n, k, lda, ldb, ldc, copies, (ao, bo, co, rows, cols) -> openblas_nolapack.cblas_dgemm(
                 openblas_nolapack.CblasRowMajor, flag(ta), flag(tb), rows, cols, k,
                 1.0, at(a, aOff + ao), lda, at(b, bOff + bo), ldb, 0.0, at(c, cOff + co), ldc));
+    }
+
+    /**
+     * C (ldc, from cOff) = op(A) op(B) on the Java arrays themselves ({@link HeapBlas}: float[] or double[], all
+     * three the same), cut into slabs as {@link #sgemm} cuts them; nothing is copied.
+     */
+    static void onHeap(boolean ta, boolean tb, int m, int n, int k, Object a, int aOff, int lda,
+                       Object b, int bOff, int ldb, Object c, int cOff, int ldc) {
+        if (a instanceof float[] fa) {
+            float[] fb = (float[]) b, fc = (float[]) c;
+            split(ta, tb, m, n, k, lda, ldb, ldc, SlabCopies.NONE, (ao, bo, co, rows, cols) -> HeapBlas.sgemm(
+                    ta, tb, rows, cols, k, fa, aOff + (int) ao, lda, fb, bOff + (int) bo, ldb, fc, cOff + (int) co, ldc));
+        } else {
+            double[] da = (double[]) a, db = (double[]) b, dc = (double[]) c;
+            split(ta, tb, m, n, k, lda, ldb, ldc, SlabCopies.NONE, (ao, bo, co, rows, cols) -> HeapBlas.dgemm(
+                    ta, tb, rows, cols, k, da, aOff + (int) ao, lda, db, bOff + (int) bo, ldb, dc, cOff + (int) co, ldc));
+        }
+    }
+
+    /** One product on the Java arrays ({@link #onHeap}), whole, on the calling thread. */
+    static void onHeapHere(boolean ta, boolean tb, int m, int n, int k, Object a, int aOff, int lda,
+                           Object b, int bOff, int ldb, Object c, int cOff, int ldc) {
+        if (a instanceof float[] fa) HeapBlas.sgemm(ta, tb, m, n, k, fa, aOff, lda, (float[]) b, bOff, ldb, (float[]) c, cOff, ldc);
+        else HeapBlas.dgemm(ta, tb, m, n, k, (double[]) a, aOff, lda, (double[]) b, bOff, ldb, (double[]) c, cOff, ldc);
     }
 
     /**
