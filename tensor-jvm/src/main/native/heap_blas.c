@@ -22,9 +22,28 @@ typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int
 typedef void (*dgemm_fn)(int, int, int, int, int, int, double, const double *, int, const double *, int, double,
                          double *, int);
 
+/* After a failed GetPrimitiveArrayCritical: the JVM may already have thrown; if not, say which array. */
 static void out_of_memory(JNIEnv *env, const char *what) {
+    if ((*env)->ExceptionCheck(env)) return;
     jclass e = (*env)->FindClass(env, "java/lang/OutOfMemoryError");
     if (e != NULL) (*env)->ThrowNew(env, e, what);
+}
+
+/*
+ * Whether this JVM hands native code a copy of an array rather than the array itself. The slabs of a split
+ * product write one C array from several threads, each releasing its own critical view: copies would each
+ * be written back whole, over the other slabs' results. HotSpot under -Xcheck:jni copies and still says it
+ * did not (isCopy is false), so the test is two views of one array at once: the array itself is one address.
+ */
+JNIEXPORT jboolean JNICALL Java_dev_kindling_tensor_cpu_HeapBlas_copiesArrays0(JNIEnv *env, jclass cls, jfloatArray probe) {
+    (void) cls;
+    jboolean copied = JNI_FALSE;
+    void *first = (*env)->GetPrimitiveArrayCritical(env, probe, &copied);
+    if (first == NULL) return JNI_TRUE;
+    void *second = (*env)->GetPrimitiveArrayCritical(env, probe, NULL);
+    if (second != NULL) (*env)->ReleasePrimitiveArrayCritical(env, probe, second, JNI_ABORT);
+    (*env)->ReleasePrimitiveArrayCritical(env, probe, first, JNI_ABORT);
+    return copied || second != first;
 }
 
 JNIEXPORT void JNICALL Java_dev_kindling_tensor_cpu_HeapBlas_sgemm0(

@@ -17,9 +17,13 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * arrays native code is reading.
  *
  * <p>The library is built with the module when a C compiler and JNI headers are there (Linux x86-64), and
- * shipped inside the jar. Without it, or with {@code -Dkindling.heapBlas=false}, {@link #AVAILABLE} is false
- * and {@link Blas} stages: the same results, slower. Every call checks that its offsets and leading dimensions
- * stay inside the arrays, as native code reading past one would crash the JVM rather than throw.
+ * shipped inside the jar. Without it, on a JVM other than HotSpot, or with {@code -Dkindling.heapBlas=false},
+ * {@link #AVAILABLE} is false and {@link Blas} stages: the same results, slower. HotSpot only, because the slabs
+ * of a split product write one C array from several threads, each in its own critical region: HotSpot hands
+ * each the array itself, while a JVM that may hand out copies (OpenJ9) would write each whole copy back over
+ * the other slabs' results. For the same reason a JVM found handing out a copy at load (HotSpot with
+ * -Xcheck:jni) stages too. Every call checks that its offsets and leading dimensions stay inside the arrays,
+ * as native code reading past one would crash the JVM rather than throw.
  */
 final class HeapBlas {
     /** True when products can run on the heap arrays; {@link #status()} says why not otherwise. */
@@ -41,6 +45,7 @@ final class HeapBlas {
     static void sgemm(boolean ta, boolean tb, int m, int n, int k, float[] a, int aOff, int lda,
                       float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
         checkExtents(ta, tb, m, n, k, a.length, aOff, lda, b.length, bOff, ldb, c.length, cOff, ldc);
+        requireAvailable();
         sgemm0(SGEMM, ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     }
 
@@ -48,7 +53,12 @@ final class HeapBlas {
     static void dgemm(boolean ta, boolean tb, int m, int n, int k, double[] a, int aOff, int lda,
                       double[] b, int bOff, int ldb, double[] c, int cOff, int ldc) {
         checkExtents(ta, tb, m, n, k, a.length, aOff, lda, b.length, bOff, ldb, c.length, cOff, ldc);
+        requireAvailable();
         dgemm0(DGEMM, ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    }
+
+    private static void requireAvailable() {
+        if (!AVAILABLE) throw new IllegalStateException("heap GEMM called while unavailable: " + STATUS);
     }
 
     /** Refuses, before any native code runs, a call that would read or write outside one of the arrays. */
@@ -72,6 +82,8 @@ final class HeapBlas {
         }
     }
 
+    private static native boolean copiesArrays0(float[] probe);
+
     private static native void sgemm0(long fn, boolean ta, boolean tb, int m, int n, int k, float[] a, int aOff, int lda,
                                       float[] b, int bOff, int ldb, float[] c, int cOff, int ldc);
 
@@ -83,11 +95,14 @@ final class HeapBlas {
         long s = 0, d = 0;
         try {
             status = load();
+            if (status == null && copiesArrays0(new float[16])) {
+                status = "this JVM hands native code copies of arrays (as HotSpot does under -Xcheck:jni), which the slabs of a split product would write back over each other";
+            }
             if (status == null) {
                 s = address("cblas_sgemm");
                 d = address("cblas_dgemm");
             }
-        } catch (IOException | LinkageError e) {
+        } catch (IOException | LinkageError | RuntimeException e) {
             status = "the heap GEMM library did not load (" + e + ")";
         }
         SGEMM = s;
@@ -101,6 +116,10 @@ final class HeapBlas {
         if (!Boolean.parseBoolean(System.getProperty("kindling.heapBlas", "true"))) return "turned off by -Dkindling.heapBlas=false";
         if (!System.getProperty("os.name", "").startsWith("Linux") || !System.getProperty("os.arch", "").equals("amd64")) {
             return "no heap GEMM library for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch");
+        }
+        String vm = System.getProperty("java.vm.name", "");
+        if (!(vm.contains("HotSpot") || vm.startsWith("OpenJDK") || vm.contains("GraalVM"))) {
+            return "the JVM (" + vm + ") is not HotSpot, which alone is known to hand native code the arrays themselves";
         }
         try (InputStream in = HeapBlas.class.getResourceAsStream(RESOURCE)) {
             if (in == null) return "this build has no heap GEMM library (no C compiler when tensor-jvm was built)";

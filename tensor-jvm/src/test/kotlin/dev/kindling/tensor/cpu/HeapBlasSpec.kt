@@ -66,8 +66,15 @@ class HeapBlasSpec : FunSpec({
         }
     }
 
-    // Split: one product of 160 x 256 x 256 multiply-adds is cut into slabs. Batched: three small products run whole.
-    val sizes = mapOf("split" to intArrayOf(1, 160, 256, 256), "batched" to intArrayOf(3, 21, 19, 23))
+    // Split by rows (m > n) and by columns, with m, k and n apart so that mixing up leading dimensions
+    // shows; then three small products run whole; then matrix-vector shapes.
+    val sizes = mapOf(
+        "split by rows" to intArrayOf(1, 304, 176, 208),
+        "split by columns" to intArrayOf(1, 208, 176, 304),
+        "batched" to intArrayOf(3, 21, 19, 23),
+        "row vector times matrix" to intArrayOf(1, 1, 600, 40),
+        "matrix times column vector" to intArrayOf(1, 50, 600, 1),
+    )
     for (dtype in listOf(DType.FLOAT32, DType.FLOAT64)) {
         for ((path, size) in sizes) {
             val (batch, m, k, n) = size.toList()
@@ -84,6 +91,18 @@ class HeapBlasSpec : FunSpec({
                 }
             }
         }
+    }
+
+    test("a result at an offset in its array is written there and nowhere else") {
+        if (!HeapBlas.AVAILABLE) return@test
+        val g = Generator(5)
+        val a = NDArray.rand(g, DType.FLOAT32, 1, 304, 176)
+        val b = NDArray.rand(g, DType.FLOAT32, 1, 176, 208)
+        val whole = NDArray.zeros(DType.FLOAT32, 3, 304, 208)
+        Blas.matmul(a, b, whole.narrow(0, 1, 1), true)
+        close(whole.narrow(0, 1, 1).toDoubleArray(), reference(a, b), 1e-5)
+        whole.narrow(0, 0, 1).toDoubleArray().all { it == 0.0 } shouldBe true
+        whole.narrow(0, 2, 1).toDoubleArray().all { it == 0.0 } shouldBe true
     }
 
     test("a call that would reach outside an array is refused before native code runs") {
@@ -106,8 +125,9 @@ class HeapBlasSpec : FunSpec({
     test("products stay right while another thread keeps the garbage collector busy") {
         if (!HeapBlas.AVAILABLE) return@test
         val g = Generator(11)
-        val a = NDArray.rand(g, DType.FLOAT32, 1, 96, 128)
-        val b = NDArray.rand(g, DType.FLOAT32, 1, 128, 112)
+        // Large enough to be cut into slabs, each in a critical region of its own on the same arrays.
+        val a = NDArray.rand(g, DType.FLOAT32, 1, 304, 176)
+        val b = NDArray.rand(g, DType.FLOAT32, 1, 176, 208)
         val want = reference(a, b)
         val stop = AtomicBoolean(false)
         val churn = Thread {
@@ -116,7 +136,7 @@ class HeapBlasSpec : FunSpec({
         }
         churn.start()
         try {
-            repeat(300) { close(product(a, b, onHeap = true), want, 1e-5) }
+            repeat(100) { close(product(a, b, onHeap = true), want, 1e-5) }
         } finally {
             stop.set(true)
             churn.join()
