@@ -6,6 +6,7 @@ import dev.kindling.tensor.Backends;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.RecurrentNetwork;
 import dev.kindling.tensor.Shapes;
+import dev.kindling.tensor.cpu.DnnlLstm;
 import dev.kindling.tensor.cpu.RecurrentKernels.Cell;
 import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 import java.util.ArrayList;
@@ -173,6 +174,9 @@ public final class Recurrent {
         in[1] = d == 1 ? wIh.get(0) : Tensor.cat(wIh, 0);
         in[2 + 3 * d] = h0;
         if (cell == Cell.LSTM) in[3 + 3 * d] = c0;
+        if (cell == Cell.LSTM && x.device().isCpu() && DnnlLstm.supports(steps, x.dtype())) {
+            return new DnnlLstmLayer(steps, hidden, d).apply(in);
+        }
         if (fused(x)) return new RecurrentLayer(cell, steps, hidden, d).apply(in);
         return RecurrentComposite.layer(cell, steps, hidden, d, in);
     }

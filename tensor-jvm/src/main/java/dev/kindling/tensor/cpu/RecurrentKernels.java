@@ -89,6 +89,9 @@ public final class RecurrentKernels {
         /** The batch size B (the entries active at the first step). */
         public int batch() { return active[0]; }
 
+        /** Whether every step has the whole batch (not a packed batch of sequences of different lengths). */
+        public boolean isPadded() { return rows == active.length * active[0]; }
+
         /** N, the total number of rows. */
         public int rows() { return rows; }
 

@@ -1,0 +1,118 @@
+package dev.kindling.nn.functional
+
+import dev.kindling.autograd.Autograd
+import dev.kindling.autograd.GradMode
+import dev.kindling.autograd.Tensor
+import dev.kindling.tensor.DType
+import dev.kindling.tensor.Generator
+import dev.kindling.tensor.NDArray
+import dev.kindling.tensor.cpu.DnnlLstm
+import dev.kindling.tensor.cpu.RecurrentKernels.Cell
+import dev.kindling.tensor.cpu.RecurrentKernels.Steps
+import io.kotest.assertions.withClue
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import kotlin.math.abs
+import kotlin.math.max
+
+/**
+ * The oneDNN LSTM node (DnnlLstmLayer) against the node on Kindling's own kernels (RecurrentLayer), which the
+ * float64 gradchecks and the step-by-step equations of RecurrentLayersSpec check: the same outputs and the
+ * same gradient for every input, in one direction and both, with and without biases, from given states.
+ */
+class DnnlLstmSpec : FunSpec({
+    val onLinuxX64 = System.getProperty("os.name").startsWith("Linux") && System.getProperty("os.arch") == "amd64"
+
+    test("oneDNN loads on Linux x86-64 and takes float32 sequences of one length only") {
+        if (onLinuxX64 && System.getProperty("kindling.dnnl") == null) DnnlLstm.status() shouldBe "oneDNN"
+        if (DnnlLstm.status() == "oneDNN") {
+            DnnlLstm.supports(Steps.padded(4, 3), DType.FLOAT32) shouldBe true
+            DnnlLstm.supports(Steps.padded(4, 3), DType.FLOAT64) shouldBe false
+            DnnlLstm.supports(Steps.packed(longArrayOf(3, 2, 2, 1)), DType.FLOAT32) shouldBe false
+        }
+    }
+
+    /** The node's inputs: x, stacked W_ih, then W_hh, b_ih, b_hh per direction, then h0 and c0, all needing gradients. */
+    fun inputs(seed: Long, steps: Int, batch: Int, features: Int, hidden: Int, directions: Int, biases: Boolean): Array<Tensor?> {
+        val g = Generator(seed)
+        fun rand(vararg shape: Int): Tensor =
+            Tensor.wrap(NDArray.rand(g, DType.FLOAT32, *shape).sub(0.5).mul(0.8))
+                .requiresGrad_(true)
+        val gh = 4 * hidden
+        val ins = arrayOfNulls<Tensor>(2 + 3 * directions + 2)
+        ins[0] = rand(steps * batch, features)
+        ins[1] = rand(directions * gh, features)
+        for (k in 0 until directions) {
+            ins[2 + 3 * k] = rand(gh, hidden)
+            if (biases) {
+                ins[3 + 3 * k] = rand(gh)
+                ins[4 + 3 * k] = rand(gh)
+            }
+        }
+        ins[2 + 3 * directions] = rand(directions, batch, hidden)
+        ins[3 + 3 * directions] = rand(directions, batch, hidden)
+        return ins
+    }
+
+    fun close(what: String, got: Tensor, want: Tensor) {
+        got.shape().toList() shouldBe want.shape().toList()
+        val a = got.data().toDoubleArray()
+        val b = want.data().toDoubleArray()
+        for (i in b.indices) {
+            if (abs(a[i] - b[i]) > 2e-5 * max(1.0, abs(b[i]))) throw AssertionError("$what, element $i: oneDNN ${a[i]}, kernels ${b[i]}")
+        }
+    }
+
+    for (directions in listOf(1, 2)) {
+        for (biases in listOf(true, false)) {
+            test("$directions direction(s), ${if (biases) "with" else "without"} biases: outputs and every gradient equal the kernels'") {
+                if (!DnnlLstm.supports(Steps.padded(5, 3), DType.FLOAT32)) return@test
+                val (t, b, features, hidden) = listOf(5, 3, 6, 7)
+                val steps = Steps.padded(t, b)
+                val ins = inputs(21L + directions, t, b, features, hidden, directions, biases)
+                val viaDnnl = DnnlLstmLayer(steps, hidden, directions).apply(*ins)
+                val viaKernels = RecurrentLayer(Cell.LSTM, steps, hidden, directions).apply(*ins)
+                val names = listOf("out", "h_n", "c_n")
+                for (i in 0 until 3) close(names[i], viaDnnl[i], viaKernels[i])
+                val g = Generator(99)
+                val seeds = viaDnnl.map { Tensor.wrap(NDArray.rand(g, DType.FLOAT32, *it.shape())) }.toTypedArray()
+                val wrt = ins.filterNotNull().toTypedArray()
+                val gradDnnl = Autograd.grad(viaDnnl, wrt, seeds, false, false, false)
+                val gradKernels = Autograd.grad(viaKernels, wrt, seeds, false, false, false)
+                for (i in wrt.indices) withClue("input $i") { close("gradient of input $i", gradDnnl[i], gradKernels[i]) }
+            }
+        }
+    }
+
+    test("backward may run again while the graph is retained, with the same gradients") {
+        if (!DnnlLstm.supports(Steps.padded(4, 2), DType.FLOAT32)) return@test
+        val ins = inputs(5, 4, 2, 3, 5, 2, true)
+        val outs = DnnlLstmLayer(Steps.padded(4, 2), 5, 2).apply(*ins)
+        val wrt = ins.filterNotNull().toTypedArray()
+        val first = Autograd.grad(arrayOf(outs[0].sum()), wrt, null, true, false, false)
+        val second = Autograd.grad(arrayOf(outs[0].sum()), wrt, null, false, false, false)
+        for (i in wrt.indices) close("gradient of input $i", second[i], first[i])
+    }
+
+    test("without gradients nothing is kept, and the outputs are the training forward's") {
+        if (!DnnlLstm.supports(Steps.padded(4, 2), DType.FLOAT32)) return@test
+        val ins = inputs(6, 4, 2, 3, 5, 1, true)
+        val training = DnnlLstmLayer(Steps.padded(4, 2), 5, 1).apply(*ins)
+        val inference = GradMode.noGrad().use { DnnlLstmLayer(Steps.padded(4, 2), 5, 1).apply(*ins) }
+        inference[0].requiresGrad() shouldBe false
+        for (i in 0 until 3) close("output $i", inference[i], training[i])
+    }
+
+    test("second derivatives go through the Tensor-op form, as on the kernels") {
+        if (!DnnlLstm.supports(Steps.padded(3, 2), DType.FLOAT32)) return@test
+        val ins = inputs(7, 3, 2, 3, 4, 1, true)
+        val x = ins[0]!!
+        val viaDnnl = DnnlLstmLayer(Steps.padded(3, 2), 4, 1).apply(*ins)
+        val viaKernels = RecurrentLayer(Cell.LSTM, Steps.padded(3, 2), 4, 1).apply(*ins)
+        val gx1 = Autograd.grad(arrayOf(viaDnnl[0].pow(2.0).sum()), arrayOf(x), null, true, true, false)[0]
+        val gx2 = Autograd.grad(arrayOf(viaKernels[0].pow(2.0).sum()), arrayOf(x), null, true, true, false)[0]
+        val ggDnnl = Autograd.grad(arrayOf(gx1.sum()), arrayOf(x), null, false, false, false)[0]
+        val ggKernels = Autograd.grad(arrayOf(gx2.sum()), arrayOf(x), null, false, false, false)[0]
+        close("second derivative", ggDnnl, ggKernels)
+    }
+})
