@@ -1,6 +1,7 @@
 package dev.kindling.nn.functional;
 
 import dev.kindling.amp.Autocast;
+import dev.kindling.autograd.GradMode;
 import dev.kindling.autograd.Tensor;
 import dev.kindling.tensor.Backends;
 import dev.kindling.tensor.DType;
@@ -174,11 +175,18 @@ public final class Recurrent {
         in[1] = d == 1 ? wIh.get(0) : Tensor.cat(wIh, 0);
         in[2 + 3 * d] = h0;
         if (cell == Cell.LSTM) in[3 + 3 * d] = c0;
-        if (cell == Cell.LSTM && x.device().isCpu() && DnnlLstm.supports(steps, x.dtype())) {
+        if (cell == Cell.LSTM && x.device().isCpu() && DnnlLstm.supports(steps, x.dtype(), x.shape()[1], hidden, d, recording(in))) {
             return new DnnlLstmLayer(steps, hidden, d).apply(in);
         }
         if (fused(x)) return new RecurrentLayer(cell, steps, hidden, d).apply(in);
         return RecurrentComposite.layer(cell, steps, hidden, d, in);
+    }
+
+    /** Whether a node over these inputs records a graph (and so must keep what its backward needs). */
+    private static boolean recording(Tensor[] in) {
+        if (!GradMode.isEnabled()) return false;
+        for (Tensor t : in) if (t != null && t.requiresGrad()) return true;
+        return false;
     }
 
     /** The fused kernels run on the CPU in float32 and float64. */

@@ -9,9 +9,11 @@ import dev.kindling.tensor.NDArray
 import dev.kindling.tensor.cpu.DnnlLstm
 import dev.kindling.tensor.cpu.RecurrentKernels.Cell
 import dev.kindling.tensor.cpu.RecurrentKernels.Steps
+import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
 import kotlin.math.abs
 import kotlin.math.max
 
@@ -26,14 +28,19 @@ class DnnlLstmSpec : FunSpec({
     test("oneDNN loads on Linux x86-64 and takes float32 sequences of one length only") {
         if (onLinuxX64 && System.getProperty("kindling.dnnl") == null) DnnlLstm.status() shouldBe "oneDNN"
         if (DnnlLstm.status() == "oneDNN") {
-            DnnlLstm.supports(Steps.padded(4, 3), DType.FLOAT32) shouldBe true
-            DnnlLstm.supports(Steps.padded(4, 3), DType.FLOAT64) shouldBe false
-            DnnlLstm.supports(Steps.packed(longArrayOf(3, 2, 2, 1)), DType.FLOAT32) shouldBe false
+            DnnlLstm.supports(Steps.padded(4, 3), DType.FLOAT32, 5, 7, 1, true) shouldBe true
+            DnnlLstm.supports(Steps.padded(4, 3), DType.FLOAT64, 5, 7, 1, true) shouldBe false
+            DnnlLstm.supports(Steps.packed(longArrayOf(3, 2, 2, 1)), DType.FLOAT32, 5, 7, 1, true) shouldBe false
         }
     }
 
-    /** The node's inputs: x, stacked W_ih, then W_hh, b_ih, b_hh per direction, then h0 and c0, all needing gradients. */
-    fun inputs(seed: Long, steps: Int, batch: Int, features: Int, hidden: Int, directions: Int, biases: Boolean): Array<Tensor?> {
+    val on = { t: Int, b: Int, f: Int, h: Int, d: Int -> DnnlLstm.supports(Steps.padded(t, b), DType.FLOAT32, f, h, d, true) }
+
+    /**
+     * The node's inputs: x, stacked W_ih, then W_hh, b_ih, b_hh per direction ("ih" or "hh" for one of the two
+     * only, "both", "none"), then h0 and c0 (h0 taken from a larger array, at an offset), all needing gradients.
+     */
+    fun inputs(seed: Long, steps: Int, batch: Int, features: Int, hidden: Int, directions: Int, biases: String): Array<Tensor?> {
         val g = Generator(seed)
         fun rand(vararg shape: Int): Tensor =
             Tensor.wrap(NDArray.rand(g, DType.FLOAT32, *shape).sub(0.5).mul(0.8))
@@ -44,12 +51,11 @@ class DnnlLstmSpec : FunSpec({
         ins[1] = rand(directions * gh, features)
         for (k in 0 until directions) {
             ins[2 + 3 * k] = rand(gh, hidden)
-            if (biases) {
-                ins[3 + 3 * k] = rand(gh)
-                ins[4 + 3 * k] = rand(gh)
-            }
+            if (biases == "both" || biases == "ih") ins[3 + 3 * k] = rand(gh)
+            if (biases == "both" || biases == "hh") ins[4 + 3 * k] = rand(gh)
         }
-        ins[2 + 3 * directions] = rand(directions, batch, hidden)
+        ins[2 + 3 * directions] = Tensor.wrap(NDArray.rand(g, DType.FLOAT32, directions + 2, batch, hidden).narrow(0, 1, directions))
+            .requiresGrad_(true)
         ins[3 + 3 * directions] = rand(directions, batch, hidden)
         return ins
     }
@@ -64,9 +70,9 @@ class DnnlLstmSpec : FunSpec({
     }
 
     for (directions in listOf(1, 2)) {
-        for (biases in listOf(true, false)) {
-            test("$directions direction(s), ${if (biases) "with" else "without"} biases: outputs and every gradient equal the kernels'") {
-                if (!DnnlLstm.supports(Steps.padded(5, 3), DType.FLOAT32)) return@test
+        for (biases in listOf("both", "none", "ih", "hh")) {
+            test("$directions direction(s), biases: $biases: outputs and every gradient equal the kernels'") {
+                if (!on(5, 3, 6, 7, directions)) return@test
                 val (t, b, features, hidden) = listOf(5, 3, 6, 7)
                 val steps = Steps.padded(t, b)
                 val ins = inputs(21L + directions, t, b, features, hidden, directions, biases)
@@ -85,8 +91,8 @@ class DnnlLstmSpec : FunSpec({
     }
 
     test("backward may run again while the graph is retained, with the same gradients") {
-        if (!DnnlLstm.supports(Steps.padded(4, 2), DType.FLOAT32)) return@test
-        val ins = inputs(5, 4, 2, 3, 5, 2, true)
+        if (!on(4, 2, 3, 5, 2)) return@test
+        val ins = inputs(5, 4, 2, 3, 5, 2, "both")
         val outs = DnnlLstmLayer(Steps.padded(4, 2), 5, 2).apply(*ins)
         val wrt = ins.filterNotNull().toTypedArray()
         val first = Autograd.grad(arrayOf(outs[0].sum()), wrt, null, true, false, false)
@@ -94,18 +100,47 @@ class DnnlLstmSpec : FunSpec({
         for (i in wrt.indices) close("gradient of input $i", second[i], first[i])
     }
 
-    test("without gradients nothing is kept, and the outputs are the training forward's") {
-        if (!DnnlLstm.supports(Steps.padded(4, 2), DType.FLOAT32)) return@test
-        val ins = inputs(6, 4, 2, 3, 5, 1, true)
-        val training = DnnlLstmLayer(Steps.padded(4, 2), 5, 1).apply(*ins)
-        val inference = GradMode.noGrad().use { DnnlLstmLayer(Steps.padded(4, 2), 5, 1).apply(*ins) }
+    test("without gradients (oneDNN's inference form: batch 16 and more, both directions) the outputs are the kernels'") {
+        if (!on(4, 17, 3, 5, 2)) return@test
+        val ins = inputs(6, 4, 17, 3, 5, 2, "both")
+        val (inference, kernels) = GradMode.noGrad().use {
+            DnnlLstmLayer(Steps.padded(4, 17), 5, 2).apply(*ins) to RecurrentLayer(Cell.LSTM, Steps.padded(4, 17), 5, 2).apply(*ins)
+        }
         inference[0].requiresGrad() shouldBe false
-        for (i in 0 until 3) close("output $i", inference[i], training[i])
+        for (i in 0 until 3) close("output $i", inference[i], kernels[i])
+    }
+
+    test("a state of the wrong shape is refused, not copied past oneDNN's buffer") {
+        if (!on(4, 2, 3, 5, 1)) return@test
+        val ins = inputs(8, 4, 2, 3, 5, 1, "both")
+        ins[5] = Tensor.zeros(1, 3, 5)
+        shouldThrow<IllegalArgumentException> { DnnlLstmLayer(Steps.padded(4, 2), 5, 1).apply(*ins) }.message shouldContain
+            "h0 of shape [1, 3, 5] has 15 elements where this layer's shape needs 10"
+    }
+
+    test("two threads running one shape at once get the results each gets alone") {
+        if (!on(6, 4, 5, 8, 2)) return@test
+        val inputs = listOf(inputs(31, 6, 4, 5, 8, 2, "both"), inputs(32, 6, 4, 5, 8, 2, "both"))
+        fun run(ins: Array<Tensor?>): List<DoubleArray> {
+            val outs = DnnlLstmLayer(Steps.padded(6, 4), 8, 2).apply(*ins)
+            val grads = Autograd.grad(arrayOf(outs[0].sum()), ins.filterNotNull().toTypedArray(), null, false, false, false)
+            return (outs.toList() + grads.toList()).map { it.data().toDoubleArray() }
+        }
+        val alone = inputs.map { run(it) }
+        val failures = java.util.concurrent.ConcurrentLinkedQueue<String>()
+        val threads = inputs.indices.map { i ->
+            Thread {
+                repeat(20) { if (run(inputs[i]).zip(alone[i]).any { (a, b) -> !a.contentEquals(b) }) failures.add("thread $i") }
+            }
+        }
+        threads.forEach { it.start() }
+        threads.forEach { it.join() }
+        failures.toList() shouldBe emptyList()
     }
 
     test("second derivatives go through the Tensor-op form, as on the kernels") {
-        if (!DnnlLstm.supports(Steps.padded(3, 2), DType.FLOAT32)) return@test
-        val ins = inputs(7, 3, 2, 3, 4, 1, true)
+        if (!on(3, 2, 3, 4, 1)) return@test
+        val ins = inputs(7, 3, 2, 3, 4, 1, "both")
         val x = ins[0]!!
         val viaDnnl = DnnlLstmLayer(Steps.padded(3, 2), 4, 1).apply(*ins)
         val viaKernels = RecurrentLayer(Cell.LSTM, Steps.padded(3, 2), 4, 1).apply(*ins)
