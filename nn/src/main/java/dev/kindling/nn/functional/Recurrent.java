@@ -7,7 +7,7 @@ import dev.kindling.tensor.Backends;
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.RecurrentNetwork;
 import dev.kindling.tensor.Shapes;
-import dev.kindling.tensor.cpu.DnnlLstm;
+import dev.kindling.tensor.cpu.DnnlRecurrent;
 import dev.kindling.tensor.cpu.RecurrentKernels.Cell;
 import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 import java.util.ArrayList;
@@ -175,8 +175,8 @@ public final class Recurrent {
         in[1] = d == 1 ? wIh.get(0) : Tensor.cat(wIh, 0);
         in[2 + 3 * d] = h0;
         if (cell == Cell.LSTM) in[3 + 3 * d] = c0;
-        if (cell == Cell.LSTM && x.device().isCpu() && DnnlLstm.supports(steps, x.dtype(), x.shape()[1], hidden, d, recording(in))) {
-            return new DnnlLstmLayer(steps, hidden, d).apply(in);
+        if (x.device().isCpu() && DnnlRecurrent.supports(cell, steps, x.dtype(), x.shape()[1], hidden, d, recording(in))) {
+            return new DnnlRecurrentLayer(cell, steps, hidden, d).apply(in);
         }
         if (fused(x)) return new RecurrentLayer(cell, steps, hidden, d).apply(in);
         return RecurrentComposite.layer(cell, steps, hidden, d, in);

@@ -5,24 +5,26 @@ import dev.kindling.autograd.GradMode;
 import dev.kindling.autograd.MultiOutputFunction;
 import dev.kindling.autograd.Tensor;
 import dev.kindling.tensor.NDArray;
-import dev.kindling.tensor.cpu.DnnlLstm;
+import dev.kindling.tensor.cpu.DnnlRecurrent;
 import dev.kindling.tensor.cpu.RecurrentKernels.Cell;
 import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 
 /**
- * One LSTM layer, both directions, as one autograd node on oneDNN ({@link DnnlLstm}): float32 sequences of
- * one length on the CPU. Inputs and outputs as {@link RecurrentLayer}'s, which runs every other case.
- * The node keeps oneDNN's native state from forward to its last backward and frees it then; a Cleaner frees
- * it if the graph is dropped without a backward. Under createGraph it differentiates the Tensor-op form,
- * as {@link RecurrentLayer} does.
+ * One recurrent layer (RNN, LSTM or GRU), both directions, as one autograd node on oneDNN
+ * ({@link DnnlRecurrent}): float32 sequences of one length on the CPU. Inputs and outputs as
+ * {@link RecurrentLayer}'s, which runs every other case. The node keeps oneDNN's native state from forward
+ * to its last backward and frees it then; a Cleaner frees it if the graph is dropped without a backward, or
+ * after a createGraph backward, which differentiates the Tensor-op form as {@link RecurrentLayer} does.
  */
-final class DnnlLstmLayer extends MultiOutputFunction {
+final class DnnlRecurrentLayer extends MultiOutputFunction {
+    private final Cell cell;
     private final Steps steps;
     private final int hidden, directions;
     /** oneDNN's state from forward, for backward; null once freed or when nothing was recorded. */
-    private DnnlLstm state;
+    private DnnlRecurrent state;
 
-    DnnlLstmLayer(Steps steps, int hidden, int directions) {
+    DnnlRecurrentLayer(Cell cell, Steps steps, int hidden, int directions) {
+        this.cell = cell;
         this.steps = steps;
         this.hidden = hidden;
         this.directions = directions;
@@ -34,15 +36,17 @@ final class DnnlLstmLayer extends MultiOutputFunction {
     @Override
     public Tensor[] forward(FunctionContext ctx, Tensor... in) {
         int n = steps.rows(), b = steps.batch(), d = directions;
+        boolean lstm = cell == Cell.LSTM;
         var dtype = in[0].dtype();
-        NDArray out = NDArray.zeros(dtype, n, d * hidden), hN = NDArray.zeros(dtype, d, b, hidden), cN = NDArray.zeros(dtype, d, b, hidden);
+        NDArray out = NDArray.zeros(dtype, n, d * hidden), hN = NDArray.zeros(dtype, d, b, hidden);
+        NDArray cN = lstm ? NDArray.zeros(dtype, d, b, hidden) : null;
         boolean recording = false;
         for (int i = 0; i < in.length; i++) recording |= ctx.needsInputGrad(i);
-        state = DnnlLstm.forward(recording, steps, in[0].data().contiguous(), in[1].data().contiguous(), perDirection(in, 2),
+        state = DnnlRecurrent.forward(cell, recording, steps, in[0].data().contiguous(), in[1].data().contiguous(), perDirection(in, 2),
                 perDirection(in, 3), perDirection(in, 4), in[stateInput()].data().contiguous(),
-                in[stateInput() + 1].data().contiguous(), out, hN, cN);
+                lstm ? in[stateInput() + 1].data().contiguous() : null, out, hN, cN);
         ctx.saveForBackward(in);
-        return new Tensor[]{Tensor.wrap(out), Tensor.wrap(hN), Tensor.wrap(cN)};
+        return lstm ? new Tensor[]{Tensor.wrap(out), Tensor.wrap(hN), Tensor.wrap(cN)} : new Tensor[]{Tensor.wrap(out), Tensor.wrap(hN)};
     }
 
     /** Input {@code first + 3k}'s array for each direction k (W_hh, b_ih or b_hh); null entries stay null. */
@@ -56,21 +60,23 @@ final class DnnlLstmLayer extends MultiOutputFunction {
     public Tensor[] backward(FunctionContext ctx, Tensor... grads) {
         Tensor[] in = ctx.savedTensors();
         if (GradMode.isEnabled()) {
-            return RecurrentLayer.gradientsOf(ctx, in, RecurrentComposite.layer(Cell.LSTM, steps, hidden, directions, in), grads);
+            return RecurrentLayer.gradientsOf(ctx, in, RecurrentComposite.layer(cell, steps, hidden, directions, in), grads);
         }
         if (state == null) throw new IllegalStateException(name() + ": backward ran again after the graph was freed");
-        int n = steps.rows(), b = steps.batch(), d = directions, gh = 4 * hidden;
+        int n = steps.rows(), b = steps.batch(), d = directions, gh = cell.gates * hidden;
+        boolean lstm = cell == Cell.LSTM;
         var dtype = in[0].dtype();
-        NDArray x = in[0].data();
-        NDArray dx = NDArray.zeros(dtype, n, x.shape()[1]), dWih = NDArray.zeros(dtype, d * gh, x.shape()[1]);
-        NDArray[] dWhh = new NDArray[d], db = new NDArray[d];
+        int features = in[0].data().shape()[1];
+        NDArray dx = NDArray.zeros(dtype, n, features), dWih = NDArray.zeros(dtype, d * gh, features);
+        NDArray[] dWhh = new NDArray[d], dbIh = new NDArray[d], dbHh = new NDArray[d];
         for (int k = 0; k < d; k++) {
             dWhh[k] = NDArray.zeros(dtype, gh, hidden);
-            db[k] = NDArray.zeros(dtype, gh);
+            dbIh[k] = NDArray.zeros(dtype, gh);
+            dbHh[k] = NDArray.zeros(dtype, gh);
         }
-        NDArray dh0 = NDArray.zeros(dtype, d, b, hidden), dc0 = NDArray.zeros(dtype, d, b, hidden);
+        NDArray dh0 = NDArray.zeros(dtype, d, b, hidden), dc0 = lstm ? NDArray.zeros(dtype, d, b, hidden) : null;
         state.backward(in[1].data().contiguous(), perDirection(in, 2), grads[0].data().contiguous(), grads[1].data().contiguous(),
-                grads[2].data().contiguous(), dx, dWih, dWhh, db, dh0, dc0);
+                lstm ? grads[2].data().contiguous() : null, dx, dWih, dWhh, dbIh, dbHh, dh0, dc0);
         if (ctx.savedFreedAfterBackward()) {
             state.close();
             state = null;
@@ -80,17 +86,16 @@ final class DnnlLstmLayer extends MultiOutputFunction {
         if (ctx.needsInputGrad(1)) result[1] = Tensor.wrap(dWih);
         for (int k = 0; k < d; k++) {
             if (ctx.needsInputGrad(2 + 3 * k)) result[2 + 3 * k] = Tensor.wrap(dWhh[k]);
-            // Both biases get the gradient of their sum; a copy for the second, as grads may be changed in place.
-            if (ctx.needsInputGrad(3 + 3 * k)) result[3 + 3 * k] = Tensor.wrap(db[k]);
-            if (ctx.needsInputGrad(4 + 3 * k)) result[4 + 3 * k] = Tensor.wrap(ctx.needsInputGrad(3 + 3 * k) ? db[k].copy() : db[k]);
+            if (ctx.needsInputGrad(3 + 3 * k)) result[3 + 3 * k] = Tensor.wrap(dbIh[k]);
+            if (ctx.needsInputGrad(4 + 3 * k)) result[4 + 3 * k] = Tensor.wrap(dbHh[k]);
         }
         if (ctx.needsInputGrad(stateInput())) result[stateInput()] = Tensor.wrap(dh0);
-        if (ctx.needsInputGrad(stateInput() + 1)) result[stateInput() + 1] = Tensor.wrap(dc0);
+        if (lstm && ctx.needsInputGrad(stateInput() + 1)) result[stateInput() + 1] = Tensor.wrap(dc0);
         return result;
     }
 
     @Override
-    protected String name() { return Recurrent.backwardName(Cell.LSTM); }
+    protected String name() { return Recurrent.backwardName(cell); }
 
     /** The gradients are arrays made by this backward (see RecurrentLayer's twin). */
     @Override
