@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.lbr_gru_backward;
@@ -66,6 +67,14 @@ public final class DnnlRecurrent implements AutoCloseable {
     private static final int MAX_CACHED_SHAPES = 32;
     /** Shapes oneDNN refused: they run on {@link RecurrentKernels}. */
     private static final Set<Shape> REFUSED = ConcurrentHashMap.newKeySet();
+    /**
+     * Native bytes that training forwards keep for their backward. Graphs dropped without one are freed only
+     * after the garbage collector finds them, which heap use alone decides: a loop of forwards with gradients
+     * on and no backward (an evaluation that forgot noGrad) held 0.5 GB more than training did. Past this
+     * much, training forwards run on {@link RecurrentKernels}, whose arrays the collector sees.
+     */
+    private static final AtomicLong HELD_BYTES = new AtomicLong();
+    private static final long MAX_HELD_BYTES = Long.getLong("kindling.dnnl.maxHeldMiB", 256) << 20;
 
     static {
         String status = null;
@@ -84,12 +93,16 @@ public final class DnnlRecurrent implements AutoCloseable {
     /** "oneDNN", or why recurrent layers run on Kindling's own kernels. */
     public static String status() { return STATUS; }
 
+    /** Native bytes kept now by training forwards for their backward (see {@code -Dkindling.dnnl.maxHeldMiB}, 256 by default). */
+    public static long heldBytes() { return HELD_BYTES.get(); }
+
     /**
      * Whether a layer of this shape runs here: float32, sequences of one length, and a shape oneDNN accepts.
      * Making the shape's primitives (kept for its calls) is what tells; a shape oneDNN refuses is remembered.
      */
     public static boolean supports(Cell cell, Steps steps, DType dtype, int input, int hidden, int directions, boolean training) {
         if (!AVAILABLE || dtype != DType.FLOAT32 || !steps.isPadded()) return false;
+        if (training && HELD_BYTES.get() > MAX_HELD_BYTES) return false;
         Shape s = new Shape(cell, steps.count(), steps.batch(), input, hidden, directions, training);
         if (REFUSED.contains(s)) return false;
         try {
@@ -231,6 +244,14 @@ public final class DnnlRecurrent implements AutoCloseable {
         final List<Pointer> pointers = new ArrayList<>();
         /** Each memory's size in floats, read from the (cached) descriptor it was made from. */
         final Map<memory, Long> floats = new IdentityHashMap<>();
+        /** What {@link #count} added to HELD_BYTES, to be taken off when freed. */
+        private long counted;
+
+        /** Adds everything held so far to the bytes kept for backward. */
+        void count() {
+            for (long n : floats.values()) counted += n * Float.BYTES;
+            HELD_BYTES.addAndGet(counted);
+        }
 
         memory allocate(memory.desc d) {
             memory m = new memory(d, ENGINE);
@@ -313,6 +334,8 @@ public final class DnnlRecurrent implements AutoCloseable {
             for (Pointer p : pointers) p.close();
             pointers.clear();
             floats.clear();
+            HELD_BYTES.addAndGet(-counted);
+            counted = 0;
         }
     }
 
@@ -376,6 +399,7 @@ public final class DnnlRecurrent implements AutoCloseable {
                 kept.run();
                 return null;
             }
+            kept.count();
             return new DnnlRecurrent(p, kept, mx, mh0, mc0, mb, mOut, mhN, mcN, ws);
         } catch (RuntimeException | Error e) {
             kept.run();
