@@ -60,6 +60,10 @@ final class DnnlRecurrentLayer extends MultiOutputFunction {
     public Tensor[] backward(FunctionContext ctx, Tensor... grads) {
         Tensor[] in = ctx.savedTensors();
         if (GradMode.isEnabled()) {
+            if (ctx.savedFreedAfterBackward() && state != null) {
+                state.close();
+                state = null;
+            }
             return RecurrentLayer.gradientsOf(ctx, in, RecurrentComposite.layer(cell, steps, hidden, directions, in), grads);
         }
         if (state == null) throw new IllegalStateException(name() + ": backward ran again after the graph was freed");

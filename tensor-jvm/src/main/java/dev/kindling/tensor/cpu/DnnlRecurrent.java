@@ -33,8 +33,8 @@ import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * One recurrent layer (one or both directions) on oneDNN's fused RNN primitives, the ones PyTorch's CPU
- * RNN, LSTM and GRU run on: the weights are reordered once per call into the layout its GEMM kernels want
+ * One recurrent layer (one or both directions) on oneDNN's fused RNN primitives (PyTorch's CPU LSTM runs on
+ * oneDNN's; its GRU and RNN on op-by-op kernels): the weights are reordered once per call into the layout its GEMM kernels want
  * (OpenBLAS repacks W_hh on every step's product), the gates of every step run in its fused kernels, and
  * backward forms dx, dW_ih, dW_hh and the bias gradients itself. LSTM(64, 256) over [35, 32] on two cores:
  * forward 4.9 ms and backward 8.9 ms here, against 7.4 and 11.1 ms for {@link RecurrentKernels} with the
@@ -68,13 +68,17 @@ public final class DnnlRecurrent implements AutoCloseable {
     /** Shapes oneDNN refused: they run on {@link RecurrentKernels}. */
     private static final Set<Shape> REFUSED = ConcurrentHashMap.newKeySet();
     /**
-     * Native bytes that training forwards keep for their backward. Graphs dropped without one are freed only
-     * after the garbage collector finds them, which heap use alone decides: a loop of forwards with gradients
-     * on and no backward (an evaluation that forgot noGrad) held 0.5 GB more than training did. Past this
-     * much, training forwards run on {@link RecurrentKernels}, whose arrays the collector sees.
+     * Native bytes that training forwards keep for their backward (oneDNN's workspace alone is 18 MB for an
+     * LSTM(64, 256) over [35, 32]). Graphs dropped without a backward are freed only after the garbage
+     * collector finds them, which heap use alone decides: a loop of forwards with gradients on and no backward
+     * (an evaluation that forgot noGrad) held 0.5 GB more than training did. Past this much, training forwards
+     * run on {@link RecurrentKernels}, whose arrays the collector sees. Live graphs count too, so a step whose
+     * layers keep more than this runs its later layers there: the bound is a quarter of the heap, at least
+     * 256 MiB, or {@code -Dkindling.dnnl.maxHeldMiB}.
      */
     private static final AtomicLong HELD_BYTES = new AtomicLong();
-    private static final long MAX_HELD_BYTES = Long.getLong("kindling.dnnl.maxHeldMiB", 256) << 20;
+    private static final long MAX_HELD_BYTES = Long.getLong("kindling.dnnl.maxHeldMiB",
+            Math.max(256, Runtime.getRuntime().maxMemory() / 4 >> 20)) << 20;
 
     static {
         String status = null;
@@ -93,8 +97,11 @@ public final class DnnlRecurrent implements AutoCloseable {
     /** "oneDNN", or why recurrent layers run on Kindling's own kernels. */
     public static String status() { return STATUS; }
 
-    /** Native bytes kept now by training forwards for their backward (see {@code -Dkindling.dnnl.maxHeldMiB}, 256 by default). */
+    /** Native bytes kept now by training forwards for their backward, all states together. */
     public static long heldBytes() { return HELD_BYTES.get(); }
+
+    /** Native bytes this state keeps for backward; 0 once closed. */
+    public long keptBytes() { return kept.counted; }
 
     /**
      * Whether a layer of this shape runs here: float32, sequences of one length, and a shape oneDNN accepts.
@@ -245,12 +252,14 @@ public final class DnnlRecurrent implements AutoCloseable {
         /** Each memory's size in floats, read from the (cached) descriptor it was made from. */
         final Map<memory, Long> floats = new IdentityHashMap<>();
         /** What {@link #count} added to HELD_BYTES, to be taken off when freed. */
-        private long counted;
+        private volatile long counted;
 
-        /** Adds everything held so far to the bytes kept for backward. */
+        /** Adds everything held so far to the bytes kept for backward (once). */
         void count() {
-            for (long n : floats.values()) counted += n * Float.BYTES;
-            HELD_BYTES.addAndGet(counted);
+            long bytes = 0;
+            for (long n : floats.values()) bytes += n * Float.BYTES;
+            counted = bytes;
+            HELD_BYTES.addAndGet(bytes);
         }
 
         memory allocate(memory.desc d) {
@@ -345,6 +354,7 @@ public final class DnnlRecurrent implements AutoCloseable {
     }
 
     private final Primitives prims;
+    private final Held kept;
     private final Cleaner.Cleanable cleanable;
     /** What backward reads, as forward left it (c0, cN null but for LSTM). */
     private final memory x, h0, c0, bias, out, hN, cN, workspace;
@@ -352,6 +362,7 @@ public final class DnnlRecurrent implements AutoCloseable {
     private DnnlRecurrent(Primitives prims, Held kept, memory x, memory h0, memory c0, memory bias, memory out,
                           memory hN, memory cN, memory workspace) {
         this.prims = prims;
+        this.kept = kept;
         this.x = x;
         this.h0 = h0;
         this.c0 = c0;
@@ -378,7 +389,9 @@ public final class DnnlRecurrent implements AutoCloseable {
         try (stream st = new stream(ENGINE); IntMemoryMap args = new IntMemoryMap()) {
             memory mx = kept.put(p.x, x, "x"), mh0 = kept.put(p.state, h0, "h0"), mc0 = lstm ? kept.put(p.state, c0, "c0") : null;
             memory mb = kept.allocate(p.bias);
-            kept.floats(mb).put(biases(p, bIh, bHh));
+            float[] b = biases(p, bIh, bHh);
+            if (b.length != kept.floats.get(mb)) throw new IllegalStateException("oneDNN: " + b.length + " biases for " + kept.floats.get(mb));
+            kept.floats(mb).put(b);
             memory mOut = kept.allocate(p.out), mhN = kept.allocate(p.state), mcN = lstm ? kept.allocate(p.state) : null;
             memory fWih = call.allocate(p.fWih), fWhh = call.allocate(p.fWhh);
             p.wihToForward.execute(st, call.putGates(p.userWih, new NDArray[]{wIh}, p.order, p.shape.directions, "W_ih"), fWih);
@@ -447,7 +460,7 @@ public final class DnnlRecurrent implements AutoCloseable {
             call.get(mdx, dx);
             call.getGates(udWih, new NDArray[]{dWih}, p.order, p.shape.directions);
             call.getGates(udWhh, dWhh, p.order, p.shape.directions);
-            biasGradients(p, call.floats(mdb), dbIh, dbHh);
+            biasGradients(p, call.floats(mdb), call.floats.get(mdb), dbIh, dbHh);
             call.get(mdh0, dh0);
             if (lstm) call.get(mdc0, dc0);
         } finally {
@@ -487,11 +500,12 @@ public final class DnnlRecurrent implements AutoCloseable {
     }
 
     /** The inverse of {@link #biases}: oneDNN's bias gradient into PyTorch's dbIh and dbHh per direction. */
-    private static void biasGradients(Primitives p, FloatPointer diff, NDArray[] dbIh, NDArray[] dbHh) {
+    private static void biasGradients(Primitives p, FloatPointer diff, long size, NDArray[] dbIh, NDArray[] dbHh) {
         Shape s = p.shape;
         int h = s.hidden, gates = s.gates(), per = s.biasGates() * h;
         boolean gru = s.cell == Cell.GRU;
         float[] all = new float[s.directions * per];
+        if (all.length != size) throw new IllegalStateException("oneDNN: " + size + " bias gradients where " + all.length + " fit");
         diff.get(all);
         for (int k = 0; k < s.directions; k++) {
             float[] gi = (float[]) CpuBackend.data(dbIh[k]), gh = (float[]) CpuBackend.data(dbHh[k]);
