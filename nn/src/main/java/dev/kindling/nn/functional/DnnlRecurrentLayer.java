@@ -2,7 +2,6 @@ package dev.kindling.nn.functional;
 
 import dev.kindling.autograd.FunctionContext;
 import dev.kindling.autograd.GradMode;
-import dev.kindling.autograd.MultiOutputFunction;
 import dev.kindling.autograd.Tensor;
 import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.cpu.DnnlRecurrent;
@@ -16,22 +15,13 @@ import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
  * to its last backward and frees it then; a Cleaner frees it if the graph is dropped without a backward, or
  * after a createGraph backward, which differentiates the Tensor-op form as {@link RecurrentLayer} does.
  */
-final class DnnlRecurrentLayer extends MultiOutputFunction {
-    private final Cell cell;
-    private final Steps steps;
-    private final int hidden, directions;
+final class DnnlRecurrentLayer extends RecurrentNode {
     /** oneDNN's state from forward, for backward; null once freed or when nothing was recorded. */
     private DnnlRecurrent state;
 
     DnnlRecurrentLayer(Cell cell, Steps steps, int hidden, int directions) {
-        this.cell = cell;
-        this.steps = steps;
-        this.hidden = hidden;
-        this.directions = directions;
+        super(cell, steps, hidden, directions);
     }
-
-    /** Where h0 is: after x, W_ih and three weights per direction. */
-    private int stateInput() { return 2 + 3 * directions; }
 
     @Override
     public Tensor[] forward(FunctionContext ctx, Tensor... in) {
@@ -64,7 +54,7 @@ final class DnnlRecurrentLayer extends MultiOutputFunction {
                 state.close();
                 state = null;
             }
-            return RecurrentLayer.gradientsOf(ctx, in, RecurrentComposite.layer(cell, steps, hidden, directions, in), grads);
+            return differentiableBackward(ctx, in, grads);
         }
         if (state == null) throw new IllegalStateException(name() + ": backward ran again after the graph was freed");
         int n = steps.rows(), b = steps.batch(), d = directions, gh = cell.gates * hidden;
@@ -97,11 +87,4 @@ final class DnnlRecurrentLayer extends MultiOutputFunction {
         if (lstm && ctx.needsInputGrad(stateInput() + 1)) result[stateInput() + 1] = Tensor.wrap(dc0);
         return result;
     }
-
-    @Override
-    protected String name() { return Recurrent.backwardName(cell); }
-
-    /** The gradients are arrays made by this backward (see RecurrentLayer's twin). */
-    @Override
-    protected boolean backwardReturnsFreshTensors() { return true; }
 }

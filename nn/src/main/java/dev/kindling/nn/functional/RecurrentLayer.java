@@ -1,17 +1,13 @@
 package dev.kindling.nn.functional;
 
-import dev.kindling.autograd.Autograd;
 import dev.kindling.autograd.FunctionContext;
 import dev.kindling.autograd.GradMode;
-import dev.kindling.autograd.MultiOutputFunction;
 import dev.kindling.autograd.Tensor;
 import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.cpu.RecurrentKernels;
 import dev.kindling.tensor.cpu.RecurrentKernels.Cell;
 import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * One layer of a recurrent network, both directions, as one autograd node over the whole sequence:
@@ -34,20 +30,10 @@ import java.util.List;
  * {@link RecurrentComposite}'s Tensor ops from the saved inputs and differentiates that, so second
  * derivatives are exact, at the speed of an op-by-op graph.
  */
-final class RecurrentLayer extends MultiOutputFunction {
-    private final Cell cell;
-    private final Steps steps;
-    private final int hidden, directions;
-
+final class RecurrentLayer extends RecurrentNode {
     RecurrentLayer(Cell cell, Steps steps, int hidden, int directions) {
-        this.cell = cell;
-        this.steps = steps;
-        this.hidden = hidden;
-        this.directions = directions;
+        super(cell, steps, hidden, directions);
     }
-
-    /** Where the state inputs start: after x, W_ih and three weights per direction. */
-    private int stateInput() { return 2 + 3 * directions; }
 
     @Override
     public Tensor[] forward(FunctionContext ctx, Tensor... in) {
@@ -144,46 +130,4 @@ final class RecurrentLayer extends MultiOutputFunction {
         if (dc0 != null && ctx.needsInputGrad(stateInput() + 1)) result[stateInput() + 1] = Tensor.wrap(dc0);
         return result;
     }
-
-    /** createGraph: differentiates the Tensor-op form of this layer, recomputed from the saved inputs. */
-    private Tensor[] differentiableBackward(FunctionContext ctx, Tensor[] in, Tensor[] grads) {
-        return gradientsOf(ctx, in, RecurrentComposite.layer(cell, steps, hidden, directions, in), grads);
-    }
-
-    /**
-     * The gradients, as a differentiable graph, of a node's inputs {@code in} from the outputs {@code outs}
-     * of its Tensor-op recomputation, seeded with the node's output gradients; null where none is needed.
-     */
-    static Tensor[] gradientsOf(FunctionContext ctx, Tensor[] in, Tensor[] outs, Tensor[] grads) {
-        List<Tensor> wrt = new ArrayList<>();
-        List<Integer> slots = new ArrayList<>();
-        for (int i = 0; i < in.length; i++) {
-            if (ctx.needsInputGrad(i)) {
-                wrt.add(in[i]);
-                slots.add(i);
-            }
-        }
-        List<Tensor> roots = new ArrayList<>(), seeds = new ArrayList<>();
-        for (int i = 0; i < outs.length; i++) {
-            if (outs[i].requiresGrad()) {
-                roots.add(outs[i]);
-                seeds.add(grads[i]);
-            }
-        }
-        Tensor[] g = Autograd.grad(roots.toArray(new Tensor[0]), wrt.toArray(new Tensor[0]), seeds.toArray(new Tensor[0]),
-                true, true, true);
-        Tensor[] result = new Tensor[in.length];
-        for (int i = 0; i < g.length; i++) result[slots.get(i)] = g[i];
-        return result;
-    }
-
-    @Override
-    protected String name() { return Recurrent.backwardName(cell); }
-
-    /**
-     * The fused backward returns arrays it has just made (W_hh's 1 MiB gradient in the LSTM step). The
-     * createGraph path may return its gradient outputs, but the engine owns nothing when it records.
-     */
-    @Override
-    protected boolean backwardReturnsFreshTensors() { return true; }
 }
