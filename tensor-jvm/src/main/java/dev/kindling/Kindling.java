@@ -9,7 +9,8 @@ import org.bytedeco.javacpp.Loader;
  * <pre>{@code
  * System.out.println(Kindling.doctor());
  * }</pre>
- * prints the JVM, JavaCPP and where OpenBLAS loaded from, then one section per optional module on
+ * prints the JVM, JavaCPP, where OpenBLAS loaded from, whether OpenBLAS reads the Java arrays themselves
+ * and whether recurrent layers run on oneDNN (or why not), then one section per optional module on
  * the class path: with kindling-cuda, the CUDA driver, runtime, cuBLAS and NVRTC versions and where
  * each library was loaded from, every GPU with its compute capability, or exactly why CUDA cannot be
  * used (no driver library, no device, a missing CUDA library).
@@ -31,6 +32,10 @@ public final class Kindling {
         s.append("CPU threads: ").append(dev.kindling.tensor.cpu.Parallel.threads())
                 .append(" (-Dkindling.threads); large loops and GEMMs split over them, OpenBLAS single-threaded inside\n");
         s.append(openblas());
+        s.append("GEMM operands: ").append(dev.kindling.tensor.cpu.CpuBackend.gemmOperands())
+                .append(" (-Dkindling.heapBlas=false stages them)\n");
+        s.append("Recurrent layers (float32): ").append(dev.kindling.tensor.cpu.DnnlRecurrent.status())
+                .append(" (-Dkindling.dnnl=false runs Kindling's kernels)\n");
         boolean any = false;
         for (Diagnostic d : ServiceLoader.load(Diagnostic.class)) {
             any = true;

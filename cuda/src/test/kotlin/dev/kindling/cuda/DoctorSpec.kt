@@ -22,6 +22,8 @@ class DoctorSpec : FunSpec({
         report shouldContain "OpenBLAS loaded"
         report shouldContain "CPU threads: ${dev.kindling.tensor.cpu.Parallel.threads()} (-Dkindling.threads)"
         report shouldContain "CUDA (kindling-cuda, JNI bindings org.bytedeco:cuda"
+        report shouldContain "GEMM operands: ${dev.kindling.tensor.cpu.CpuBackend.gemmOperands()}"
+        report shouldContain "Recurrent layers (float32): ${dev.kindling.tensor.cpu.DnnlRecurrent.status()}"
     }
 
     test("without a usable GPU the doctor says exactly why and where the NVIDIA libraries were looked for")

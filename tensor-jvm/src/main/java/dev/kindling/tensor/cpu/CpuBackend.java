@@ -17,6 +17,9 @@ import dev.kindling.tensor.UnaryOp;
  * generic typed path for the rest), split over cores by {@link Parallel}, and OpenBLAS for GEMM.
  */
 public final class CpuBackend implements Backend {
+    /** How OpenBLAS reaches tensors: "on the heap arrays", or why products are staged (for Kindling.doctor()). */
+    public static String gemmOperands() { return HeapBlas.status(); }
+
     public static final CpuBackend INSTANCE = new CpuBackend();
 
     private CpuBackend() {}
