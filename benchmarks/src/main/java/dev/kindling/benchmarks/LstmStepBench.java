@@ -85,6 +85,11 @@ public class LstmStepBench {
     @Benchmark
     public double step() { return train(model, sgd); }
 
+    /** {@link #step} on Kindling's own recurrent kernels instead of oneDNN's (docs/recurrent.md). */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = "-Dkindling.dnnl=false")
+    public double stepOnKernels() { return train(model, sgd); }
+
     @Benchmark
     public double cellLoop() { return train(cellModel, cellSgd); }
 

@@ -55,6 +55,11 @@ public class MatmulBench {
     @Benchmark
     public Tensor kindlingMatmul() { return a.matmul(b); }
 
+    /** {@link #kindlingMatmul} with the operands staged through off-heap buffers instead of read in place (docs/storage.md). */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = "-Dkindling.heapBlas=false")
+    public Tensor kindlingMatmulStaged() { return a.matmul(b); }
+
     /** A transposed view goes to BLAS with its transpose flag, not copied. */
     @Benchmark
     public Tensor kindlingMatmulTransposed() { return at.matmul(b); }
