@@ -46,17 +46,34 @@ JNIEXPORT jboolean JNICALL Java_dev_kindling_tensor_cpu_HeapBlas_copiesArrays0(J
     return copied || second != first;
 }
 
-JNIEXPORT void JNICALL Java_dev_kindling_tensor_cpu_HeapBlas_sgemm0(
-        JNIEnv *env, jclass cls, jlong fn, jboolean ta, jboolean tb, jint m, jint n, jint k,
-        jfloatArray a, jint aOff, jint lda, jfloatArray b, jint bOff, jint ldb, jfloatArray c, jint cOff, jint ldc) {
-    (void) cls;
-    float *pc = (*env)->GetPrimitiveArrayCritical(env, c, NULL);
+/* One product's scalars, and the GEMM that runs it on the arrays' own memory. */
+typedef struct {
+    jlong fn;
+    int transA, transB, m, n, k, aOff, lda, bOff, ldb, cOff, ldc;
+} product;
+
+static void run_sgemm(const product *p, void *a, void *b, void *c) {
+    ((sgemm_fn) (intptr_t) p->fn)(ROW_MAJOR, p->transA, p->transB, p->m, p->n, p->k, 1.0f, (float *) a + p->aOff, p->lda,
+                                  (float *) b + p->bOff, p->ldb, 0.0f, (float *) c + p->cOff, p->ldc);
+}
+
+static void run_dgemm(const product *p, void *a, void *b, void *c) {
+    ((dgemm_fn) (intptr_t) p->fn)(ROW_MAJOR, p->transA, p->transB, p->m, p->n, p->k, 1.0, (double *) a + p->aOff, p->lda,
+                                  (double *) b + p->bOff, p->ldb, 0.0, (double *) c + p->cOff, p->ldc);
+}
+
+/*
+ * Enters critical regions on C, A and B, runs the product, and leaves them in reverse order: C is written
+ * back (mode 0), A and B are only read (JNI_ABORT). Nothing else happens inside the regions.
+ */
+static void with_arrays(JNIEnv *env, jarray a, jarray b, jarray c, const product *p,
+                        void (*run)(const product *, void *, void *, void *)) {
+    void *pc = (*env)->GetPrimitiveArrayCritical(env, c, NULL);
     if (pc == NULL) { out_of_memory(env, "heap_blas: no critical access to C"); return; }
-    float *pa = (*env)->GetPrimitiveArrayCritical(env, a, NULL);
-    float *pb = pa == NULL ? NULL : (*env)->GetPrimitiveArrayCritical(env, b, NULL);
+    void *pa = (*env)->GetPrimitiveArrayCritical(env, a, NULL);
+    void *pb = pa == NULL ? NULL : (*env)->GetPrimitiveArrayCritical(env, b, NULL);
     if (pb != NULL) {
-        ((sgemm_fn) (intptr_t) fn)(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k,
-                                   1.0f, pa + aOff, lda, pb + bOff, ldb, 0.0f, pc + cOff, ldc);
+        run(p, pa, pb, pc);
         (*env)->ReleasePrimitiveArrayCritical(env, b, pb, JNI_ABORT);
     }
     if (pa != NULL) (*env)->ReleasePrimitiveArrayCritical(env, a, pa, JNI_ABORT);
@@ -64,20 +81,18 @@ JNIEXPORT void JNICALL Java_dev_kindling_tensor_cpu_HeapBlas_sgemm0(
     if (pb == NULL) out_of_memory(env, "heap_blas: no critical access to A or B");
 }
 
+JNIEXPORT void JNICALL Java_dev_kindling_tensor_cpu_HeapBlas_sgemm0(
+        JNIEnv *env, jclass cls, jlong fn, jboolean ta, jboolean tb, jint m, jint n, jint k,
+        jfloatArray a, jint aOff, jint lda, jfloatArray b, jint bOff, jint ldb, jfloatArray c, jint cOff, jint ldc) {
+    (void) cls;
+    product p = {fn, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, aOff, lda, bOff, ldb, cOff, ldc};
+    with_arrays(env, a, b, c, &p, run_sgemm);
+}
+
 JNIEXPORT void JNICALL Java_dev_kindling_tensor_cpu_HeapBlas_dgemm0(
         JNIEnv *env, jclass cls, jlong fn, jboolean ta, jboolean tb, jint m, jint n, jint k,
         jdoubleArray a, jint aOff, jint lda, jdoubleArray b, jint bOff, jint ldb, jdoubleArray c, jint cOff, jint ldc) {
     (void) cls;
-    double *pc = (*env)->GetPrimitiveArrayCritical(env, c, NULL);
-    if (pc == NULL) { out_of_memory(env, "heap_blas: no critical access to C"); return; }
-    double *pa = (*env)->GetPrimitiveArrayCritical(env, a, NULL);
-    double *pb = pa == NULL ? NULL : (*env)->GetPrimitiveArrayCritical(env, b, NULL);
-    if (pb != NULL) {
-        ((dgemm_fn) (intptr_t) fn)(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k,
-                                   1.0, pa + aOff, lda, pb + bOff, ldb, 0.0, pc + cOff, ldc);
-        (*env)->ReleasePrimitiveArrayCritical(env, b, pb, JNI_ABORT);
-    }
-    if (pa != NULL) (*env)->ReleasePrimitiveArrayCritical(env, a, pa, JNI_ABORT);
-    (*env)->ReleasePrimitiveArrayCritical(env, c, pc, 0);
-    if (pb == NULL) out_of_memory(env, "heap_blas: no critical access to A or B");
+    product p = {fn, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, aOff, lda, bOff, ldb, cOff, ldc};
+    with_arrays(env, a, b, c, &p, run_dgemm);
 }

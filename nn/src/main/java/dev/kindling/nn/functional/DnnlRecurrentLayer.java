@@ -49,13 +49,16 @@ final class DnnlRecurrentLayer extends RecurrentNode {
     @Override
     public Tensor[] backward(FunctionContext ctx, Tensor... grads) {
         Tensor[] in = ctx.savedTensors();
-        if (GradMode.isEnabled()) {
-            if (ctx.savedFreedAfterBackward() && state != null) {
-                state.close();
-                state = null;
-            }
-            return differentiableBackward(ctx, in, grads);
+        Tensor[] result = GradMode.isEnabled() ? differentiableBackward(ctx, in, grads) : fusedBackward(ctx, in, grads);
+        if (ctx.savedFreedAfterBackward() && state != null) {
+            state.close();
+            state = null;
         }
+        return result;
+    }
+
+    /** The gradients from oneDNN's backward, on the state forward kept. */
+    private Tensor[] fusedBackward(FunctionContext ctx, Tensor[] in, Tensor[] grads) {
         if (state == null) throw new IllegalStateException(name() + ": backward ran again after the graph was freed");
         int n = steps.rows(), b = steps.batch(), d = directions, gh = cell.gates * hidden;
         boolean lstm = cell == Cell.LSTM;
@@ -71,10 +74,6 @@ final class DnnlRecurrentLayer extends RecurrentNode {
         NDArray dh0 = NDArray.zeros(dtype, d, b, hidden), dc0 = lstm ? NDArray.zeros(dtype, d, b, hidden) : null;
         state.backward(in[1].data().contiguous(), perDirection(in, 2), grads[0].data().contiguous(), grads[1].data().contiguous(),
                 lstm ? grads[2].data().contiguous() : null, dx, dWih, dWhh, dbIh, dbHh, dh0, dc0);
-        if (ctx.savedFreedAfterBackward()) {
-            state.close();
-            state = null;
-        }
         Tensor[] result = new Tensor[in.length];
         if (ctx.needsInputGrad(0)) result[0] = Tensor.wrap(dx);
         if (ctx.needsInputGrad(1)) result[1] = Tensor.wrap(dWih);

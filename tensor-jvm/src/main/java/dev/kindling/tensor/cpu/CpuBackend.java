@@ -17,12 +17,12 @@ import dev.kindling.tensor.UnaryOp;
  * generic typed path for the rest), split over cores by {@link Parallel}, and OpenBLAS for GEMM.
  */
 public final class CpuBackend implements Backend {
-    /** How OpenBLAS reaches tensors: "on the heap arrays", or why products are staged (for Kindling.doctor()). */
-    public static String gemmOperands() { return HeapBlas.status(); }
-
     public static final CpuBackend INSTANCE = new CpuBackend();
 
     private CpuBackend() {}
+
+    /** How OpenBLAS reaches tensors: "on the heap arrays", or why products are staged (for Kindling.doctor()). */
+    public static String gemmOperands() { return HeapBlas.status(); }
 
     static Object data(NDArray x) { return ((CpuStorage) x.storage()).array; }
 

@@ -5,10 +5,8 @@ import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.cpu.RecurrentKernels.Cell;
 import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 import java.lang.ref.Cleaner;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -248,8 +246,7 @@ public final class DnnlRecurrent implements AutoCloseable {
 
     /** Native memory a layer holds from its forward to its last backward, or a call holds; also the Cleaner's action. */
     private static final class Held implements Runnable {
-        final List<Pointer> pointers = new ArrayList<>();
-        /** Each memory's size in floats, read from the (cached) descriptor it was made from. */
+        /** Each memory held, with its size in floats read from the (cached) descriptor it was made from. */
         final Map<memory, Long> floats = new IdentityHashMap<>();
         /** What {@link #count} added to HELD_BYTES, to be taken off when freed. */
         private volatile long counted;
@@ -264,7 +261,6 @@ public final class DnnlRecurrent implements AutoCloseable {
 
         memory allocate(memory.desc d) {
             memory m = new memory(d, ENGINE);
-            pointers.add(m);
             floats.put(m, d.get_size() / Float.BYTES);
             return m;
         }
@@ -340,8 +336,7 @@ public final class DnnlRecurrent implements AutoCloseable {
 
         @Override
         public void run() {
-            for (Pointer p : pointers) p.close();
-            pointers.clear();
+            for (memory m : floats.keySet()) m.close();
             floats.clear();
             HELD_BYTES.addAndGet(-counted);
             counted = 0;

@@ -49,6 +49,13 @@ final class HeapBlas {
         sgemm0(SGEMM, ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     }
 
+    /** {@link #sgemm} or {@link #dgemm} as the arrays are float[] or double[] (all three the same). */
+    static void gemm(boolean ta, boolean tb, int m, int n, int k, Object a, int aOff, int lda,
+                     Object b, int bOff, int ldb, Object c, int cOff, int ldc) {
+        if (a instanceof float[] fa) sgemm(ta, tb, m, n, k, fa, aOff, lda, (float[]) b, bOff, ldb, (float[]) c, cOff, ldc);
+        else dgemm(ta, tb, m, n, k, (double[]) a, aOff, lda, (double[]) b, bOff, ldb, (double[]) c, cOff, ldc);
+    }
+
     /** The float64 twin of {@link #sgemm}. */
     static void dgemm(boolean ta, boolean tb, int m, int n, int k, double[] a, int aOff, int lda,
                       double[] b, int bOff, int ldb, double[] c, int cOff, int ldc) {

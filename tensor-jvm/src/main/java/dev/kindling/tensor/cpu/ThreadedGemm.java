@@ -85,22 +85,17 @@ final class ThreadedGemm {
      */
     static void onHeap(boolean ta, boolean tb, int m, int n, int k, Object a, int aOff, int lda,
                        Object b, int bOff, int ldb, Object c, int cOff, int ldc) {
-        if (a instanceof float[] fa) {
-            float[] fb = (float[]) b, fc = (float[]) c;
-            split(ta, tb, m, n, k, lda, ldb, ldc, SlabCopies.NONE, (ao, bo, co, rows, cols) -> HeapBlas.sgemm(
-                    ta, tb, rows, cols, k, fa, aOff + (int) ao, lda, fb, bOff + (int) bo, ldb, fc, cOff + (int) co, ldc));
-        } else {
-            double[] da = (double[]) a, db = (double[]) b, dc = (double[]) c;
-            split(ta, tb, m, n, k, lda, ldb, ldc, SlabCopies.NONE, (ao, bo, co, rows, cols) -> HeapBlas.dgemm(
-                    ta, tb, rows, cols, k, da, aOff + (int) ao, lda, db, bOff + (int) bo, ldb, dc, cOff + (int) co, ldc));
-        }
+        split(ta, tb, m, n, k, lda, ldb, ldc, SlabCopies.NONE, (ao, bo, co, rows, cols) -> HeapBlas.gemm(
+                ta, tb, rows, cols, k, a, aOff + (int) ao, lda, b, bOff + (int) bo, ldb, c, cOff + (int) co, ldc));
     }
 
-    /** One product on the Java arrays ({@link #onHeap}), whole, on the calling thread. */
+    /**
+     * One product on the Java arrays ({@link #onHeap}), whole, on the calling thread. It goes through this
+     * class, not straight to {@link HeapBlas}, so that this class's initialiser has made OpenBLAS single-threaded.
+     */
     static void onHeapHere(boolean ta, boolean tb, int m, int n, int k, Object a, int aOff, int lda,
                            Object b, int bOff, int ldb, Object c, int cOff, int ldc) {
-        if (a instanceof float[] fa) HeapBlas.sgemm(ta, tb, m, n, k, fa, aOff, lda, (float[]) b, bOff, ldb, (float[]) c, cOff, ldc);
-        else HeapBlas.dgemm(ta, tb, m, n, k, (double[]) a, aOff, lda, (double[]) b, bOff, ldb, (double[]) c, cOff, ldc);
+        HeapBlas.gemm(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     }
 
     /**
