@@ -258,5 +258,5 @@ final class Engine {
         }
     }
 
-    static String describe(Tensor t) { return t.dtype().toString().toLowerCase() + " " + Shapes.str(t.shape()); }
+    static String describe(Tensor t) { return t.dtype().toString().toLowerCase(java.util.Locale.ROOT) + " " + Shapes.str(t.shape()); }
 }

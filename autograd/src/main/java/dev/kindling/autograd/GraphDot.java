@@ -50,12 +50,12 @@ public final class GraphDot {
 
     private static String label(Node n) {
         StringBuilder s = new StringBuilder(n instanceof AccumulateGrad ? "leaf" : n.name());
-        for (GradMeta m : n.outputs) s.append("\\n").append(m.dtype().toString().toLowerCase()).append(' ').append(Shapes.str(m.shape()));
+        for (GradMeta m : n.outputs) s.append("\\n").append(m.dtype().toString().toLowerCase(java.util.Locale.ROOT)).append(' ').append(Shapes.str(m.shape()));
         if (n.creationSite != null) s.append("\\n").append(n.creationSite.replace("\"", "'"));
         return s.toString();
     }
 
     private static String describe(Tensor t) {
-        return "tensor\\n" + t.dtype().toString().toLowerCase() + " " + Shapes.str(t.shape());
+        return "tensor\\n" + t.dtype().toString().toLowerCase(java.util.Locale.ROOT) + " " + Shapes.str(t.shape());
     }
 }

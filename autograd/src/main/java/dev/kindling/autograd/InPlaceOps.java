@@ -2,6 +2,7 @@ package dev.kindling.autograd;
 
 import dev.kindling.tensor.BinaryOp;
 import dev.kindling.tensor.NDArray;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -12,6 +13,8 @@ import java.util.function.UnaryOperator;
  * ({@link #rebase}). The storage version goes up, so any node that saved the old values refuses to run.
  */
 final class InPlaceOps {
+    private static final Map<BinaryOp, String> BACKWARD_NAMES = BackwardNames.of(BinaryOp.class);
+
     private InPlaceOps() {}
 
     private static boolean prepare(String op, Tensor self, Tensor other) {
@@ -36,7 +39,7 @@ final class InPlaceOps {
     }
 
     static Tensor arithmetic(Tensor self, BinaryOp op, Tensor o) {
-        String name = op.name().toLowerCase() + "_";
+        String name = op.inPlaceName();
         boolean record = prepare(name, self, o);
         boolean product = record && (op == BinaryOp.MUL || op == BinaryOp.DIV);
         // mul_ and div_ need the old value of self for the other operand's gradient. It is cloned before
@@ -48,7 +51,7 @@ final class InPlaceOps {
         Tensor operand = product && o.data().sharesStorage(self.data()) ? PointwiseOps.clone(o) : o;
         self.data().binary_(op, o.data());
         if (!record) return self;
-        String node = backwardName(op);
+        String node = BACKWARD_NAMES.get(op);
         switch (op) {
             case ADD: return rebase(node, self, g -> new Tensor[]{g, g}, new Tensor[]{self, o});
             case SUB: return rebase(node, self, g -> new Tensor[]{g, g.neg()}, new Tensor[]{self, o});
@@ -70,11 +73,11 @@ final class InPlaceOps {
     }
 
     static Tensor arithmetic(Tensor self, BinaryOp op, double s) {
-        String name = op.name().toLowerCase() + "_";
+        String name = op.inPlaceName();
         boolean record = prepare(name, self, null);
         self.data().binary_(op, s);
         if (!record) return self;
-        String node = backwardName(op);
+        String node = BACKWARD_NAMES.get(op);
         switch (op) {
             case ADD: case SUB: return rebase(node, self, g -> new Tensor[]{g}, self);
             case MUL: return rebase(node, self, g -> new Tensor[]{g.mul(s)}, self);
@@ -116,10 +119,6 @@ final class InPlaceOps {
         return rebase(name, self, rule, new Tensor[]{input}, saved);
     }
 
-    private static String backwardName(BinaryOp op) {
-        String n = op.name().toLowerCase();
-        return Character.toUpperCase(n.charAt(0)) + n.substring(1) + "Backward";
-    }
 
     static Tensor clamp_(Tensor self, double min, double max) {
         boolean record = prepare("clamp_", self, null);

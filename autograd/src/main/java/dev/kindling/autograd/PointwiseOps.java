@@ -4,11 +4,15 @@ import dev.kindling.tensor.BinaryOp;
 import dev.kindling.tensor.NDArray;
 import dev.kindling.tensor.UnaryOp;
 
+import java.util.Map;
+
 /**
  * Elementwise ops and their derivatives. Rules return gradients in the broadcast shape of the
  * forward computation; the engine sums them back to each input's shape.
  */
 final class PointwiseOps {
+    private static final Map<UnaryOp, String> BACKWARD_NAMES = BackwardNames.of(UnaryOp.class);
+
     private PointwiseOps() {}
 
     private static Tensor out(NDArray a) { return Tensor.wrap(a); }
@@ -168,7 +172,7 @@ final class PointwiseOps {
     static Tensor unary(Tensor a, UnaryOp op) {
         Tensor out = out(a.data().unary(op));
         if (!Graph.records(a) || !out.dtype().isFloatingPoint()) return out;
-        String name = backwardName(op);
+        String name = BACKWARD_NAMES.get(op);
         switch (op) {
             case NEG: return Graph.record(name, out, g -> new Tensor[]{g.neg()}, a);
             case ABS: { SavedTensor sa = Graph.save(a); return Graph.record(name, out, new MulSignBackward(sa), a, sa); }
@@ -214,11 +218,6 @@ final class PointwiseOps {
             }
             default: throw new UnsupportedOperationException(op + " has no derivative rule");
         }
-    }
-
-    private static String backwardName(UnaryOp op) {
-        String n = op.name().toLowerCase();
-        return Character.toUpperCase(n.charAt(0)) + n.substring(1) + "Backward";
     }
 
     /** The gradient passes where min <= x <= max (NaN bounds are absent). */

@@ -98,6 +98,21 @@ class AutogradSpec : FunSpec({
         d.version() shouldBe y.version()
     }
 
+    test("node names and in-place messages are the same under a Turkish default locale") {
+        // "SIGMOID".lowercase() there is "sıgmoıd", with dotless i's: names must be built locale-free.
+        val saved = java.util.Locale.getDefault()
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"))
+        try {
+            val x = f64(1.0, 2.0).requiresGrad_(true)
+            x.sigmoid().gradFn()?.name() shouldBe "SigmoidBackward"
+            shouldThrow<IllegalStateException> { x.div_(2.0) }.message!! shouldStartWith "div_:"
+            val y = x.mul(1.0)
+            y.div_(2.0).gradFn()?.name() shouldBe "DivBackward"
+        } finally {
+            java.util.Locale.setDefault(saved)
+        }
+    }
+
     test("isLeaf, requiresGrad and gradFn tell leaves from computed tensors") {
         val x = leaf(1.0, 2.0)
         val c = f64(3.0, 4.0)

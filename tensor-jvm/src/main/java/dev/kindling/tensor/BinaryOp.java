@@ -58,6 +58,7 @@ public enum BinaryOp {
     private final Kind kind;
     /** Computed once: every op names itself for its checks before it runs, so this is on every call's path. */
     private final String opName = name().toLowerCase(java.util.Locale.ROOT);
+    private final String inPlaceName = opName + "_";
 
     BinaryOp(Kind kind) { this.kind = kind; }
 
@@ -66,6 +67,9 @@ public enum BinaryOp {
     public boolean boolResult() { return kind == Kind.COMPARISON || kind == Kind.LOGICAL; }
 
     public String opName() { return opName; }
+
+    /** The in-place form's name ("add_"), for its checks' messages. */
+    public String inPlaceName() { return inPlaceName; }
 
     public abstract double apply(double a, double b);
 

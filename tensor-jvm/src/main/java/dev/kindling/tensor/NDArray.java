@@ -541,7 +541,7 @@ public final class NDArray {
     }
 
     public NDArray unary_(UnaryOp op) {
-        checkWritable(op.opName() + "_");
+        checkWritable(op.inPlaceName());
         if (op.floatResult() && !dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(op.opName() + "_: result type float cannot be stored in place in a "
                     + dtype() + " tensor");
@@ -613,7 +613,7 @@ public final class NDArray {
 
     /** In place: this = op(this, other), other broadcast to this shape; the result must fit this dtype. */
     public NDArray binary_(BinaryOp op, NDArray other) {
-        String name = op.opName() + "_";
+        String name = op.inPlaceName();
         checkWritable(name);
         checkDevice(name, other);
         DType ct = checkInPlaceBinary(name, op, other);
@@ -644,7 +644,7 @@ public final class NDArray {
     }
 
     public NDArray binary_(BinaryOp op, double s) {
-        String name = op.opName() + "_";
+        String name = op.inPlaceName();
         checkWritable(name);
         DType ct = computeType(op, dtype().isFloatingPoint() ? dtype() : DType.FLOAT32);
         checkInPlaceType(name, op.boolResult() ? DType.BOOL : ct);

@@ -36,6 +36,7 @@ public enum UnaryOp {
     private final boolean floatResult;
     /** Computed once: every op names itself for its checks before it runs, so this is on every call's path. */
     private final String opName = name().toLowerCase(java.util.Locale.ROOT);
+    private final String inPlaceName = opName + "_";
 
     UnaryOp(boolean floatResult) { this.floatResult = floatResult; }
 
@@ -43,6 +44,9 @@ public enum UnaryOp {
     public boolean floatResult() { return floatResult; }
 
     public String opName() { return opName; }
+
+    /** The in-place form's name ("relu_"), for its checks' messages. */
+    public String inPlaceName() { return inPlaceName; }
 
     public abstract double apply(double x);
 
