@@ -81,18 +81,11 @@ static void with_arrays(JNIEnv *env, jarray a, jarray b, jarray c, const product
     if (pb == NULL) out_of_memory(env, "heap_blas: no critical access to A or B");
 }
 
-JNIEXPORT void JNICALL Java_dev_kindling_tensor_cpu_HeapBlas_sgemm0(
-        JNIEnv *env, jclass cls, jlong fn, jboolean ta, jboolean tb, jint m, jint n, jint k,
-        jfloatArray a, jint aOff, jint lda, jfloatArray b, jint bOff, jint ldb, jfloatArray c, jint cOff, jint ldc) {
+/* One entry point for both element types: critical access takes any primitive array, and doubles picks the GEMM. */
+JNIEXPORT void JNICALL Java_dev_kindling_tensor_cpu_HeapBlas_gemm0(
+        JNIEnv *env, jclass cls, jlong fn, jboolean doubles, jboolean ta, jboolean tb, jint m, jint n, jint k,
+        jarray a, jint aOff, jint lda, jarray b, jint bOff, jint ldb, jarray c, jint cOff, jint ldc) {
     (void) cls;
     product p = {fn, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, aOff, lda, bOff, ldb, cOff, ldc};
-    with_arrays(env, a, b, c, &p, run_sgemm);
-}
-
-JNIEXPORT void JNICALL Java_dev_kindling_tensor_cpu_HeapBlas_dgemm0(
-        JNIEnv *env, jclass cls, jlong fn, jboolean ta, jboolean tb, jint m, jint n, jint k,
-        jdoubleArray a, jint aOff, jint lda, jdoubleArray b, jint bOff, jint ldb, jdoubleArray c, jint cOff, jint ldc) {
-    (void) cls;
-    product p = {fn, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, m, n, k, aOff, lda, bOff, ldb, cOff, ldc};
-    with_arrays(env, a, b, c, &p, run_dgemm);
+    with_arrays(env, a, b, c, &p, doubles ? run_dgemm : run_sgemm);
 }

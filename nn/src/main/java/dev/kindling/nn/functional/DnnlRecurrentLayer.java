@@ -63,7 +63,7 @@ final class DnnlRecurrentLayer extends RecurrentNode {
         int n = steps.rows(), b = steps.batch(), d = directions, gh = cell.gates * hidden;
         boolean lstm = cell == Cell.LSTM;
         var dtype = in[0].dtype();
-        int features = in[0].data().shape()[1];
+        int features = in[0].data().shapeRef()[1];
         NDArray dx = NDArray.zeros(dtype, n, features), dWih = NDArray.zeros(dtype, d * gh, features);
         NDArray[] dWhh = new NDArray[d], dbIh = new NDArray[d], dbHh = new NDArray[d];
         for (int k = 0; k < d; k++) {

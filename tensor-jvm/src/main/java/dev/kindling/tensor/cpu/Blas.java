@@ -59,25 +59,14 @@ final class Blas {
         });
     }
 
-    /** The products of one matmul, run one of two ways. */
-    private interface Products {
-        /** Product i, cut into slabs over the threads ({@link ThreadedGemm}). */
-        void split(int i);
+    /** The products of one matmul, run one of two ways, over the operands both ways read. */
+    private abstract static class Products {
+        final GemmOperand a, b, c;
+        final int m, n, k;
+        /** The heap arrays behind a, b and out. */
+        final Object ha, hb, hc;
 
-        /** Called once before {@link #whole} runs the products of a batch on several threads. */
-        void prepareWhole();
-
-        /** Product i whole, on the calling thread. */
-        void whole(int i);
-    }
-
-    /** Products on the Java arrays themselves ({@link HeapBlas}): nothing is copied. */
-    private static final class OnHeap implements Products {
-        private final GemmOperand a, b, c;
-        private final int m, n, k;
-        private final Object ha, hb, hc;
-
-        OnHeap(NDArray a, NDArray b, NDArray out) {
+        Products(NDArray a, NDArray b, NDArray out) {
             this.a = new GemmOperand(a);
             this.b = new GemmOperand(b);
             m = this.a.rows;
@@ -89,17 +78,31 @@ final class Blas {
             hc = CpuBackend.data(out);
         }
 
+        /** Product i, cut into slabs over the threads ({@link ThreadedGemm}). */
+        abstract void split(int i);
+
+        /** Called once before {@link #whole} runs the products of a batch on several threads. */
+        abstract void prepareWhole();
+
+        /** Product i whole, on the calling thread. */
+        abstract void whole(int i);
+    }
+
+    /** Products on the Java arrays themselves ({@link HeapBlas}): nothing is copied. */
+    private static final class OnHeap extends Products {
+        OnHeap(NDArray a, NDArray b, NDArray out) { super(a, b, out); }
+
         @Override
-        public void split(int i) {
+        void split(int i) {
             ThreadedGemm.onHeap(a.transposed, b.transposed, m, n, k, ha, a.offset + i * a.batchStride, a.ld,
                     hb, b.offset + i * b.batchStride, b.ld, hc, c.offset + i * c.batchStride, n);
         }
 
         @Override
-        public void prepareWhole() {}
+        void prepareWhole() {}
 
         @Override
-        public void whole(int i) {
+        void whole(int i) {
             ThreadedGemm.onHeapHere(a.transposed, b.transposed, m, n, k, ha, a.offset + i * a.batchStride, a.ld,
                     hb, b.offset + i * b.batchStride, b.ld, hc, c.offset + i * c.batchStride, n);
         }
@@ -111,26 +114,15 @@ final class Blas {
      * Which elements are copied when: the operand every slab shares, by the caller before the slabs start;
      * each slab's rows or columns of the other operand and of C, by the thread that computes that slab.
      */
-    private static final class Staged implements Products {
-        private final GemmOperand a, b, c;
-        private final int m, n, k;
+    private static final class Staged extends Products {
         private final boolean single;
-        private final Object ha, hb, hc;
         private final Pointer pa, pb, pc;
         private final Buffer va, vb, vc;
 
         Staged(Staging s, NDArray a, NDArray b, NDArray out) {
+            super(a, b, out);
             int batch = a.shapeRef()[0];
-            this.a = new GemmOperand(a);
-            this.b = new GemmOperand(b);
-            this.m = this.a.rows;
-            this.k = this.a.cols;
-            this.n = this.b.cols;
-            c = GemmOperand.dense(out.offset(), m, n);
             single = out.dtype() == DType.FLOAT32;
-            ha = CpuBackend.data(a);
-            hb = CpuBackend.data(b);
-            hc = CpuBackend.data(out);
             pa = s.buffer(single, 0, this.a.span(batch));
             pb = s.buffer(single, 1, this.b.span(batch));
             pc = s.buffer(single, 2, c.span(batch));
@@ -141,7 +133,7 @@ final class Blas {
 
         /** Product i through {@link ThreadedGemm}: the shared operand staged here, the rest by the slabs. */
         @Override
-        public void split(int i) {
+        void split(int i) {
             GemmOperand shared = ThreadedGemm.splitsRows(m, n) ? b : a;
             // A broadcast operand is the same matrix for every i: staged once.
             if (i == 0 || shared.batchStride != 0) stage(shared, i);
@@ -162,14 +154,14 @@ final class Blas {
 
         /** Stages the operands that are one matrix for the whole batch (batch stride 0): once, here. */
         @Override
-        public void prepareWhole() {
+        void prepareWhole() {
             if (a.batchStride == 0) stage(a, 0);
             if (b.batchStride == 0) stage(b, 0);
         }
 
         /** Product i whole, on the calling thread: its operands in, its C out. */
         @Override
-        public void whole(int i) {
+        void whole(int i) {
             if (a.batchStride != 0) stage(a, i);
             if (b.batchStride != 0) stage(b, i);
             gemm(i, ThreadedGemm.SlabCopies.NONE);

@@ -2,10 +2,10 @@ package dev.kindling.tensor.cpu;
 
 import dev.kindling.tensor.DType;
 import dev.kindling.tensor.NDArray;
+import dev.kindling.tensor.Shapes;
 import dev.kindling.tensor.cpu.RecurrentKernels.Cell;
 import dev.kindling.tensor.cpu.RecurrentKernels.Steps;
 import java.lang.ref.Cleaner;
-import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -344,7 +344,7 @@ public final class DnnlRecurrent implements AutoCloseable {
     }
 
     private static IllegalArgumentException wrongSize(String what, NDArray a, long fits) {
-        return new IllegalArgumentException("recurrent layer (oneDNN): " + what + " of shape " + Arrays.toString(a.shapeRef())
+        return new IllegalArgumentException("recurrent layer (oneDNN): " + what + " of shape " + Shapes.str(a.shapeRef())
                 + " has " + a.numel() + " elements where this layer's shape needs " + fits);
     }
 

@@ -46,7 +46,7 @@ final class HeapBlas {
                       float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
         checkExtents(ta, tb, m, n, k, a.length, aOff, lda, b.length, bOff, ldb, c.length, cOff, ldc);
         requireAvailable();
-        sgemm0(SGEMM, ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        gemm0(SGEMM, false, ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     }
 
     /** {@link #sgemm} or {@link #dgemm} as the arrays are float[] or double[] (all three the same). */
@@ -61,7 +61,7 @@ final class HeapBlas {
                       double[] b, int bOff, int ldb, double[] c, int cOff, int ldc) {
         checkExtents(ta, tb, m, n, k, a.length, aOff, lda, b.length, bOff, ldb, c.length, cOff, ldc);
         requireAvailable();
-        dgemm0(DGEMM, ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        gemm0(DGEMM, true, ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     }
 
     private static void requireAvailable() {
@@ -91,11 +91,9 @@ final class HeapBlas {
 
     private static native boolean copiesArrays0(float[] probe);
 
-    private static native void sgemm0(long fn, boolean ta, boolean tb, int m, int n, int k, float[] a, int aOff, int lda,
-                                      float[] b, int bOff, int ldb, float[] c, int cOff, int ldc);
-
-    private static native void dgemm0(long fn, boolean ta, boolean tb, int m, int n, int k, double[] a, int aOff, int lda,
-                                      double[] b, int bOff, int ldb, double[] c, int cOff, int ldc);
+    /** The GEMM at fn (cblas_sgemm, or cblas_dgemm when doubles) on a, b and c: float[] or double[], all three alike. */
+    private static native void gemm0(long fn, boolean doubles, boolean ta, boolean tb, int m, int n, int k, Object a, int aOff,
+                                     int lda, Object b, int bOff, int ldb, Object c, int cOff, int ldc);
 
     static {
         String status;
